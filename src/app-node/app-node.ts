@@ -1,0 +1,110 @@
+import { listenInbox } from "../cluster/inbox";
+import { NodeRecord, NodeRegistry } from "../cluster/node-registry";
+import { debug as makeDebug, warn } from "../log";
+import { newNodeId, ResolvedClusterOptions } from "../options";
+import { Batch, Frame, FrameType } from "../protocol/frame";
+import { IoLink, IoFrameSink, LocalIoLink, RemoteIoLink } from "./io-link";
+import { RelayEngine } from "./relay-engine";
+
+const debug = makeDebug("app-node");
+
+/**
+ * The cluster side of an app-node: its inbox, its heartbeat, its links to io-nodes, and the relay
+ * engine the Socket.IO server is bound to.
+ */
+export class AppNode {
+  readonly id = newNodeId("app");
+  readonly engine = new RelayEngine();
+  readonly registry: NodeRegistry;
+  private readonly links = new Map<string, IoLink>();
+  private messages = 0;
+  private readonly started: Promise<void>;
+  private closed = false;
+
+  constructor(readonly cluster: ResolvedClusterOptions) {
+    this.registry = new NodeRegistry(
+      cluster.transport,
+      () => ({ id: this.id, role: "app", connections: this.engine.clientsCount, messages: this.messages }),
+      cluster,
+    );
+    this.registry.on("down", (r: NodeRecord) => {
+      if (r.role !== "io") return;
+      const n = this.engine._dropIoNode(r.id);
+      const link = this.links.get(r.id);
+      if (link instanceof RemoteIoLink) link.close();
+      this.links.delete(r.id);
+      if (n > 0) warn(`io-down-${r.id}`, `app-node ${this.id}: io-node ${r.id} is gone; ${n} connection(s) closed`);
+    });
+    this.started = this.start();
+  }
+
+  private async start(): Promise<void> {
+    await listenInbox(this.cluster.transport, this.id, (batch) => this.onBatch(batch));
+    await this.registry.start();
+    debug("app-node %s started", this.id);
+  }
+
+  ready(): Promise<void> {
+    return this.started;
+  }
+
+  /** Lets a co-located io-node reach this app-node by function call. */
+  attachLocalIoNode(ioNodeId: string, sink: IoFrameSink): void {
+    this.links.set(ioNodeId, new LocalIoLink(ioNodeId, this.id, sink));
+  }
+
+  private link(ioNodeId: string): IoLink {
+    let link = this.links.get(ioNodeId);
+    if (!link) {
+      link = new RemoteIoLink(this.cluster.transport, this.id, ioNodeId);
+      this.links.set(ioNodeId, link);
+    }
+    return link;
+  }
+
+  private onBatch(batch: Batch): void {
+    for (const frame of batch.frames) {
+      try {
+        this.handleFrame(batch.from, frame);
+      } catch (err) {
+        warn("app-frame", `app-node ${this.id}: frame from ${batch.from} failed: ${(err as Error).stack}`);
+      }
+    }
+    this.link(batch.from).ack(batch.seq);
+  }
+
+  /** Frames from io-nodes (inbox or co-located fast path). @internal */
+  handleFrame(from: string, frame: Frame): void {
+    this.messages++;
+    switch (frame.type) {
+      case FrameType.OPEN:
+        this.engine._open(frame.connId, frame.handshake, this.link(from));
+        return;
+      case FrameType.DATA:
+        this.engine.clients.get(frame.connId)?._onData(frame.data);
+        return;
+      case FrameType.CLOSE:
+        this.engine.clients.get(frame.connId)?._onClose(frame.reason, frame.description);
+        return;
+      case FrameType.UPGRADE:
+        this.engine.clients.get(frame.connId)?._onUpgrade(frame.transport);
+        return;
+      case FrameType.REVOKE: {
+        const conn = this.engine.clients.get(frame.connId);
+        if (conn && conn.ioNodeId === from) conn._onClose("transport close", "connection moved to another app-node");
+        return;
+      }
+      default:
+        warn("unexpected-frame", `app-node ${this.id} ignores a frame of type ${frame.type} from ${from}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.started.catch(() => undefined);
+    for (const link of this.links.values()) if (link instanceof RemoteIoLink) link.close();
+    await this.registry.stop();
+    if (this.cluster.ownsTransport) await this.cluster.transport.close();
+  }
+}

@@ -1,0 +1,186 @@
+import {
+  Adapter,
+  BroadcastOptions,
+  ClusterAdapterWithHeartbeat,
+  ClusterMessage,
+  ClusterResponse,
+  MessageType,
+  Offset,
+  PrivateSessionId,
+  Session,
+} from "socket.io-adapter";
+import * as msgpack from "notepack.io";
+import { debug as makeDebug, warn } from "../log";
+import { Transport, Unsubscribe } from "../transport/transport";
+import { SessionSnapshots, StoredSession } from "./session-snapshots";
+
+const debug = makeDebug("adapter");
+
+export interface RelayAdapterOptions {
+  heartbeatInterval: number;
+  nodeTimeout: number;
+}
+
+/** Packets kept for connection state recovery, per namespace (the log is trimmed beyond). */
+const MAX_LOGGED_PACKETS = 100_000;
+
+interface LoggedPacket {
+  data: unknown[];
+  opts: { rooms: string[]; except: string[] };
+}
+
+/**
+ * The adapter between app-nodes: Socket.IO's own `ClusterAdapterWithHeartbeat` (broadcasts, rooms,
+ * fetchSockets, serverSideEmit, broadcast acks across servers) carried by our transport's pub/sub.
+ *
+ * With connection state recovery, broadcasts are also appended to a log in the transport and
+ * sessions live there too, so a socket can be restored on any app-node, including when the
+ * app-node that had it died without a word.
+ */
+export function createRelayAdapter(transport: Transport, opts: RelayAdapterOptions) {
+  return class RelayAdapter extends ClusterAdapterWithHeartbeat {
+    private readonly channel: string;
+    private readonly responseChannel: string;
+    private readonly logKey: string;
+    private readonly unsubscribes: Unsubscribe[] = [];
+    private readonly recovery?: { maxDisconnectionDuration: number };
+    private readonly snapshots?: SessionSnapshots;
+
+    constructor(nsp: any) {
+      super(nsp, { heartbeatInterval: opts.heartbeatInterval, heartbeatTimeout: opts.nodeTimeout });
+      this.channel = `adapter#${nsp.name}`;
+      this.responseChannel = `adapter#${nsp.name}#${this.uid}`;
+      this.logKey = `log#${nsp.name}`;
+      const csr = nsp.server.opts.connectionStateRecovery;
+      if (csr) {
+        this.recovery = { maxDisconnectionDuration: csr.maxDisconnectionDuration };
+        this.snapshots = new SessionSnapshots(transport, nsp, csr.maxDisconnectionDuration, opts.heartbeatInterval);
+      }
+    }
+
+    override async init(): Promise<void> {
+      this.unsubscribes.push(await transport.subscribe(this.channel, (p) => this.onPayload(p)));
+      this.unsubscribes.push(await transport.subscribe(this.responseChannel, (p) => this.onResponsePayload(p)));
+      super.init();
+    }
+
+    private onPayload(payload: Buffer): void {
+      let message: ClusterMessage;
+      let offset: string;
+      try {
+        [message, offset] = msgpack.decode(payload) as [ClusterMessage, string];
+        if (!message || typeof message.type !== "number" || typeof message.uid !== "string") throw new Error("not a cluster message");
+      } catch (err) {
+        warn("adapter-garbage", `adapter ${this.channel}: dropping an undecodable message: ${(err as Error).message}`);
+        return;
+      }
+      this.onMessage(message, offset || undefined);
+    }
+
+    private onResponsePayload(payload: Buffer): void {
+      let response: ClusterResponse;
+      try {
+        response = msgpack.decode(payload) as ClusterResponse;
+        if (!response || typeof response.type !== "number") throw new Error("not a cluster response");
+      } catch (err) {
+        warn("adapter-garbage", `adapter ${this.channel}: dropping an undecodable response: ${(err as Error).message}`);
+        return;
+      }
+      this.onResponse(response);
+    }
+
+    /**
+     * Without recovery, a broadcast is published and delivered locally in the same tick, so its
+     * order against `socket.emit` is the one plain Socket.IO gives. With recovery, the local delivery
+     * waits for the log's offset, as every emit then goes through here.
+     */
+    override broadcast(packet: any, bopts: BroadcastOptions): any {
+      if (this.recovery && !bopts.flags?.local) return super.broadcast(packet, bopts);
+      if (!bopts.flags?.local) {
+        this.publish({
+          type: MessageType.BROADCAST,
+          data: { packet, opts: { rooms: [...bopts.rooms], except: [...(bopts.except ?? [])], flags: bopts.flags ?? {} } },
+        } as never);
+      }
+      return Adapter.prototype.broadcast.call(this, packet, bopts);
+    }
+
+    protected override async doPublish(message: ClusterMessage): Promise<Offset> {
+      let offset = "";
+      if (this.recovery && isLoggable(message)) {
+        const data = (message as { data: unknown }).data as { packet: { data: unknown[] }; opts: { rooms: string[]; except: string[] } };
+        const entry: LoggedPacket = { data: data.packet.data, opts: { rooms: data.opts.rooms, except: data.opts.except } };
+        offset = await transport.appendLog(this.logKey, msgpack.encode(entry), MAX_LOGGED_PACKETS);
+      }
+      await transport.publish(this.channel, msgpack.encode([message, offset]));
+      return offset;
+    }
+
+    protected override async doPublishResponse(requesterUid: string, response: ClusterResponse): Promise<void> {
+      await transport.publish(`adapter#${this.nsp.name}#${requesterUid}`, msgpack.encode(response));
+    }
+
+    override delAll(id: string): void {
+      super.delAll(id);
+      this.snapshots?.forget(id);
+    }
+
+    override persistSession(session: Session): void {
+      if (!this.snapshots) return;
+      this.snapshots.persist(session);
+    }
+
+    // Socket.IO treats a null session as "not recoverable" although the typing says otherwise
+    override async restoreSession(pid: PrivateSessionId, offset: Offset): Promise<Session> {
+      return (await this.restore(pid, offset)) as Session;
+    }
+
+    private async restore(pid: PrivateSessionId, offset: Offset): Promise<Session | null> {
+      if (!this.snapshots) return null;
+      const stored = await this.snapshots.load(pid);
+      if (!stored) return null;
+      const entries =
+        offset === ""
+          ? await transport.readLogSince(this.logKey, stored.since)
+          : await transport.readLog(this.logKey, offset);
+      if (!entries) {
+        debug("offset %s of session %s is not in the log anymore", offset, pid);
+        return null;
+      }
+      const missedPackets: unknown[][] = [];
+      for (const { id, payload } of entries) {
+        let entry: LoggedPacket;
+        try {
+          entry = msgpack.decode(payload) as LoggedPacket;
+        } catch {
+          warn("log-garbage", `recovery log ${this.logKey}: skipping an undecodable entry ${id}`);
+          continue;
+        }
+        if (Array.isArray(entry?.data) && reaches(stored, entry.opts)) missedPackets.push([...entry.data, id]);
+      }
+      await this.snapshots.consume(pid);
+      return { sid: stored.sid, pid: stored.pid, rooms: stored.rooms, data: stored.data, missedPackets };
+    }
+
+    override close(): void {
+      super.close();
+      this.snapshots?.close();
+      for (const unsubscribe of this.unsubscribes.splice(0)) void unsubscribe().catch(() => undefined);
+    }
+  };
+}
+
+/** A broadcast a recovering client may have missed: an event, without ack, not volatile. */
+function isLoggable(message: ClusterMessage): boolean {
+  if (message.type !== MessageType.BROADCAST) return false;
+  const data = (message as { data: unknown }).data as { packet: { type: number; id?: number }; opts: { flags?: { volatile?: boolean } }; requestId?: string };
+  return data.packet.type === 2 && data.packet.id === undefined && !data.requestId && !data.opts.flags?.volatile;
+}
+
+/** Whether a packet sent to `opts.rooms` except `opts.except` would have reached this session. */
+function reaches(session: StoredSession, opts: LoggedPacket["opts"] | undefined): boolean {
+  if (!opts) return false;
+  const rooms = new Set(session.rooms);
+  const included = opts.rooms.length === 0 || opts.rooms.some((r) => rooms.has(r));
+  return included && !opts.except.some((r) => rooms.has(r));
+}

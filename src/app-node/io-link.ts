@@ -1,0 +1,82 @@
+import { OutboundLink } from "../cluster/outbound-link";
+import { Frame, FrameType, Payload } from "../protocol/frame";
+import { Transport } from "../transport/transport";
+
+/** The app-node's side of its relation with one io-node. */
+export interface IoLink {
+  readonly ioNodeId: string;
+  write(connId: string, data: Payload, compress: boolean, volatile: boolean): void;
+  disconnect(connId: string): void;
+  /** Every batch from this io-node up to `seq` has been handed to Socket.IO. */
+  ack(seq: number): void;
+}
+
+/** Receives frames in the same process: the co-located io-node. */
+export interface IoFrameSink {
+  handleFrame(from: string, frame: Frame): void;
+}
+
+export class LocalIoLink implements IoLink {
+  constructor(
+    readonly ioNodeId: string,
+    private readonly appId: string,
+    private readonly sink: IoFrameSink,
+  ) {}
+
+  write(connId: string, data: Payload, compress: boolean, volatile: boolean): void {
+    this.sink.handleFrame(this.appId, { type: FrameType.WRITE, connId, data, compress, volatile });
+  }
+  disconnect(connId: string): void {
+    this.sink.handleFrame(this.appId, { type: FrameType.DISCONNECT, connId });
+  }
+  ack(): void {}
+}
+
+/** Acknowledgements wait this long for a write to ride along with, then go alone. */
+const ACK_DELAY_MS = 20;
+
+export class RemoteIoLink implements IoLink {
+  private readonly out: OutboundLink;
+  private ackSeq = 0;
+  private ackSent = 0;
+  private ackTimer?: NodeJS.Timeout;
+
+  constructor(transport: Transport, appId: string, readonly ioNodeId: string) {
+    this.out = new OutboundLink(transport, appId, ioNodeId);
+  }
+
+  write(connId: string, data: Payload, compress: boolean, volatile: boolean): void {
+    this.out.push({ type: FrameType.WRITE, connId, data, compress, volatile });
+    this.piggybackAck();
+  }
+
+  disconnect(connId: string): void {
+    this.out.push({ type: FrameType.DISCONNECT, connId });
+    this.piggybackAck();
+  }
+
+  ack(seq: number): void {
+    this.ackSeq = seq;
+    if (!this.ackTimer) {
+      this.ackTimer = setTimeout(() => {
+        this.ackTimer = undefined;
+        this.piggybackAck();
+      }, ACK_DELAY_MS);
+    }
+  }
+
+  private piggybackAck(): void {
+    if (this.ackSeq > this.ackSent) {
+      this.ackSent = this.ackSeq;
+      this.out.push({ type: FrameType.ACK, seq: this.ackSeq });
+    }
+  }
+
+  /** Sends what is queued, acknowledgement included, and stops the timer. */
+  close(): void {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    this.piggybackAck();
+    this.out.flush();
+  }
+}

@@ -1,0 +1,101 @@
+import { EventEmitter } from "events";
+import { Handshake, Payload } from "../protocol/frame";
+import { IoLink } from "./io-link";
+
+/** What Socket.IO reads of `conn.request` to build `socket.handshake`. */
+export interface RelayedRequest {
+  method: string;
+  headers: Handshake["headers"];
+  url: string;
+  _query: Record<string, string>;
+  connection: { encrypted: boolean };
+}
+
+/**
+ * An app-node's stand-in for an Engine.IO connection held by an io-node. It offers what Socket.IO's
+ * `Client` uses of an Engine.IO socket (id, request, remoteAddress, protocol, readyState,
+ * transport, write, close and the data/close/upgrade events), so the real Socket.IO code runs on it.
+ */
+export class RelayConnection extends EventEmitter {
+  readonly request: RelayedRequest;
+  readonly remoteAddress: string;
+  readonly protocol: number;
+  readyState: "open" | "closing" | "closed" = "open";
+  readonly transport: { name: string; writable: boolean };
+  /** True when this app-node took the connection over from an app-node that died. */
+  readonly rehomed: boolean;
+
+  constructor(
+    readonly id: string,
+    handshake: Handshake,
+    private link: IoLink,
+    private readonly onClosed: (conn: RelayConnection) => void,
+  ) {
+    super();
+    this.request = {
+      method: "GET",
+      headers: handshake.headers,
+      url: handshake.url,
+      _query: handshake.query,
+      connection: { encrypted: handshake.secure },
+    };
+    this.remoteAddress = handshake.remoteAddress;
+    this.protocol = handshake.protocol;
+    // whether a volatile packet can go out is decided by the io-node, which knows
+    this.transport = { name: handshake.transport, writable: true };
+    this.rehomed = handshake.rehomed === true;
+  }
+
+  /** The io-node that holds the client connection. */
+  get ioNodeId(): string {
+    return this.link.ioNodeId;
+  }
+
+  /**
+   * Sends an Engine.IO message to the client.
+   *
+   * @example
+   * conn.write("2[\"hello\"]");
+   */
+  write(data: Payload, opts: { compress?: boolean; volatile?: boolean } = {}): this {
+    if (this.readyState !== "open") return this;
+    this.link.write(this.id, data, opts.compress !== false, opts.volatile === true);
+    return this;
+  }
+
+  /** Alias of `write`, as on Engine.IO sockets. */
+  send(data: Payload, opts?: { compress?: boolean; volatile?: boolean }): this {
+    return this.write(data, opts);
+  }
+
+  /** Closes the client connection on its io-node. */
+  close(): this {
+    if (this.readyState !== "open") return this;
+    this.readyState = "closed";
+    this.link.disconnect(this.id);
+    this.onClosed(this);
+    process.nextTick(() => this.emit("close", "forced close"));
+    return this;
+  }
+
+  /** @internal */
+  _onData(data: Payload): void {
+    if (this.readyState !== "open") return;
+    this.emit("data", data);
+    this.emit("message", data);
+  }
+
+  /** @internal */
+  _onUpgrade(transport: string): void {
+    this.transport.name = transport;
+    this.emit("upgrade", this.transport);
+  }
+
+  /** @internal */
+  _onClose(reason: string, description?: string): void {
+    if (this.readyState === "closed") return;
+    this.readyState = "closed";
+    this.onClosed(this);
+    this.emit("close", reason, description);
+  }
+}

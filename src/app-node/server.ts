@@ -1,0 +1,156 @@
+import { createServer, Server as HttpServer } from "http";
+import type { Server as HTTPSServer } from "https";
+import type { Http2SecureServer, Http2Server } from "http2";
+import { Server as SocketIOServer, ServerOptions as SocketIOServerOptions, DefaultEventsMap } from "socket.io";
+import type { EventsMap } from "socket.io/dist/typed-events";
+import { debug as makeDebug } from "../log";
+import { ClusterOptions, resolveClusterOptions, ResolvedClusterOptions } from "../options";
+import { IoNode, stripClusterOptions } from "../io-node/io-node";
+import { AppNode } from "./app-node";
+import { createRelayAdapter } from "./cluster-adapter";
+
+const debug = makeDebug("server");
+
+type TServerInstance = HttpServer | HTTPSServer | Http2SecureServer | Http2Server;
+
+/** Socket.IO's server options, plus `cluster`. */
+export interface ServerOptions extends SocketIOServerOptions {
+  /** How this server joins a cluster; without `redis` it runs alone, as plain Socket.IO. */
+  cluster: ClusterOptions;
+}
+
+interface ClusterRuntime {
+  options: ResolvedClusterOptions;
+  appNode: AppNode;
+  ioNode?: IoNode;
+}
+
+/**
+ * A drop-in replacement for Socket.IO's `Server`. The application code is Socket.IO's own; the
+ * server is an app-node bound to a relay engine, and when given an HTTP server (or a port) it also
+ * hosts an io-node there.
+ *
+ * @example
+ * const { Server } = require("socket.io-cluster");
+ * const io = new Server(httpServer, { cluster: { redis: "redis://localhost:6379" } });
+ * io.on("connection", (socket) => socket.emit("hello"));
+ */
+export class Server<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any,
+> extends SocketIOServer<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+  // declared, not initialised: Socket.IO's constructor calls attach() before this class's fields exist
+  declare private runtime?: ClusterRuntime;
+
+  constructor(opts?: Partial<ServerOptions>);
+  constructor(srv?: TServerInstance | number, opts?: Partial<ServerOptions>);
+  constructor(srv: undefined | Partial<ServerOptions> | TServerInstance | number, opts?: Partial<ServerOptions>);
+  constructor(srv?: undefined | Partial<ServerOptions> | TServerInstance | number, opts: Partial<ServerOptions> = {}) {
+    super(srv as TServerInstance, opts);
+    this.ensureRuntime();
+  }
+
+  /** The cluster this server belongs to: node ids, and whether Redis is in use. */
+  get cluster(): { appNodeId: string; ioNodeId?: string; clustered: boolean; prefix: string } {
+    const rt = this.ensureRuntime();
+    return {
+      appNodeId: rt.appNode.id,
+      ioNodeId: rt.ioNode?.id,
+      clustered: rt.options.clustered,
+      prefix: rt.options.prefix,
+    };
+  }
+
+  /** Resolves when this node has joined its cluster (registered and reading its inbox). */
+  async ready(): Promise<void> {
+    const rt = this.ensureRuntime();
+    await Promise.all([rt.appNode.ready(), rt.ioNode?.ready()]);
+  }
+
+  private ensureRuntime(): ClusterRuntime {
+    if (this.runtime) return this.runtime;
+    const opts = (this as unknown as { opts: Partial<ServerOptions> }).opts;
+    const options = resolveClusterOptions(opts.cluster);
+    const appNode = new AppNode(options);
+    this.runtime = { options, appNode };
+    // between app-nodes, Socket.IO's cluster adapter over our transport, unless the app chose one
+    if (options.clustered && !opts.adapter) {
+      this.adapter(createRelayAdapter(options.transport, options) as never);
+    }
+    this.bind(appNode.engine);
+    debug("app-node %s (%s transport)", appNode.id, options.transport.kind);
+    return this.runtime;
+  }
+
+  /**
+   * Attaches to an HTTP server (or creates one on a port) and hosts a co-located io-node there.
+   *
+   * @example
+   * io.attach(httpServer);
+   * io.attach(3000);
+   */
+  override attach(srv: TServerInstance | number, opts: Partial<ServerOptions> = {}): this {
+    if (typeof srv === "function") {
+      throw new Error("You are trying to attach socket.io to an express request handler function. Please pass a http.Server instance.");
+    }
+    if (Number(srv) == (srv as unknown as number)) srv = Number(srv);
+    const rt = this.ensureRuntime();
+    if (rt.ioNode) throw new Error("socket.io-cluster: this server is already attached to an HTTP server");
+    let httpServer: HttpServer;
+    if (typeof srv === "number") {
+      debug("creating http server and binding to %d", srv);
+      httpServer = createServer((_req, res) => {
+        res.writeHead(404);
+        res.end();
+      });
+      httpServer.listen(srv);
+    } else {
+      httpServer = srv as HttpServer;
+    }
+    const self = this as unknown as { opts: Partial<ServerOptions>; _path: string; _serveClient: boolean; attachServe(s: unknown): void; httpServer: unknown };
+    Object.assign(opts, self.opts);
+    opts.path = opts.path || self._path;
+    const engineOptions = stripClusterOptions(opts);
+    // the io-node shares this server's transport; the app-node closes it
+    const ioNode = new IoNode(
+      { ...engineOptions, httpServer, serveClient: false },
+      { ...rt.options, ownsTransport: false },
+    );
+    ioNode.attachLocalApp(rt.appNode.id, rt.appNode, rt.options.localFastPath);
+    if (rt.options.localFastPath) rt.appNode.attachLocalIoNode(ioNode.id, ioNode);
+    rt.ioNode = ioNode;
+    if (self._serveClient) self.attachServe(httpServer);
+    self.httpServer = httpServer;
+    return this;
+  }
+
+  /** Same as {@link attach}. */
+  override listen(srv: TServerInstance | number, opts: Partial<ServerOptions> = {}): this {
+    return this.attach(srv, opts);
+  }
+
+  /** uWebSockets.js is not supported by socket.io-cluster's io-nodes. */
+  override attachApp(): void {
+    throw new Error("socket.io-cluster: attachApp (uWebSockets.js) is not supported; attach to a Node.js HTTP server");
+  }
+
+  /**
+   * Closes every socket, the co-located io-node, the HTTP server, and this node's cluster
+   * membership and Redis connections.
+   *
+   * @example
+   * await io.close();
+   */
+  override async close(fn?: (err?: Error) => void): Promise<void> {
+    const rt = this.runtime;
+    let error: Error | undefined;
+    await super.close((err) => (error = err));
+    if (rt) {
+      await rt.ioNode?.close();
+      await rt.appNode.close();
+    }
+    fn?.(error);
+  }
+}

@@ -1,0 +1,125 @@
+import * as msgpack from "notepack.io";
+import type { Session } from "socket.io-adapter";
+import { warn } from "../log";
+import { Transport } from "../transport/transport";
+
+/** A session as kept in the transport; `since` is when the socket started (for clients with no offset yet). */
+export interface StoredSession {
+  sid: string;
+  pid: string;
+  rooms: string[];
+  data: unknown;
+  since: number;
+}
+
+interface Known {
+  pid: string;
+  last?: Buffer;
+  writtenAt: number;
+  since: number;
+  persisted: boolean;
+}
+
+/**
+ * Keeps every live socket's session (id, rooms, data) in the transport, refreshed when it changes,
+ * so that when an app-node dies without warning, the app-node that takes its connections over can
+ * restore them. Socket.IO itself persists a session only on a clean disconnect; this covers the
+ * unclean one. Only used with `connectionStateRecovery`.
+ */
+export class SessionSnapshots {
+  private readonly known = new Map<string, Known>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly nsp: { name: string; sockets: Map<string, any> },
+    private readonly ttl: number,
+    interval: number,
+  ) {
+    this.timer = setInterval(() => this.snapshot(), interval);
+    this.timer.unref();
+  }
+
+  private key(pid: string): string {
+    return `session#${pid}`;
+  }
+
+  /** Writes the sessions that changed, and refreshes the ones about to expire. */
+  snapshot(): void {
+    const now = Date.now();
+    for (const [sid, socket] of this.nsp.sockets) {
+      if (typeof socket.pid !== "string") continue;
+      let k = this.known.get(sid);
+      if (!k) {
+        k = { pid: socket.pid, writtenAt: 0, since: socket.handshake?.issued ?? now, persisted: false };
+        this.known.set(sid, k);
+      }
+      const buf = this.encode({ sid, pid: socket.pid, rooms: [...socket.rooms], data: socket.data, since: k.since });
+      if (!buf) continue;
+      if (k.last && k.last.equals(buf) && now - k.writtenAt < this.ttl / 2) continue;
+      k.last = buf;
+      k.writtenAt = now;
+      void this.transport.setValue(this.key(k.pid), buf, this.ttl).catch((err: Error) => {
+        warn("session-write", `could not store session of ${sid}: ${err.message}`);
+      });
+    }
+  }
+
+  /** Socket.IO's own persistence on a recoverable disconnect. */
+  persist(session: Session): void {
+    const k = this.known.get(session.sid);
+    if (k) k.persisted = true;
+    const buf = this.encode({
+      sid: session.sid,
+      pid: session.pid,
+      rooms: session.rooms,
+      data: session.data,
+      since: k?.since ?? Date.now(),
+    });
+    if (!buf) return;
+    void this.transport.setValue(this.key(session.pid), buf, this.ttl).catch((err: Error) => {
+      warn("session-write", `could not store session of ${session.sid}: ${err.message}`);
+    });
+  }
+
+  /** The socket left for good (or after `persist`): its snapshot goes unless it was persisted. */
+  forget(sid: string): void {
+    const k = this.known.get(sid);
+    if (!k) return;
+    this.known.delete(sid);
+    if (!k.persisted) void this.transport.deleteValue(this.key(k.pid)).catch(() => undefined);
+  }
+
+  async load(pid: string): Promise<StoredSession | null> {
+    const raw = await this.transport.getValue(this.key(pid));
+    if (!raw) return null;
+    try {
+      const s = msgpack.decode(raw) as StoredSession;
+      if (s && s.pid === pid && typeof s.sid === "string" && Array.isArray(s.rooms) && typeof s.since === "number") {
+        return s;
+      }
+    } catch {
+      // fall through
+    }
+    warn("session-garbage", `ignoring a malformed stored session for pid ${pid.slice(0, 32)}`);
+    return null;
+  }
+
+  /** A session restores once. */
+  async consume(pid: string): Promise<void> {
+    await this.transport.deleteValue(this.key(pid));
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  private encode(s: StoredSession): Buffer | undefined {
+    try {
+      return msgpack.encode(s);
+    } catch (err) {
+      warn("session-encode", `socket.data of ${s.sid} cannot be stored for recovery: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+}

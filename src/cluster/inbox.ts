@@ -1,0 +1,26 @@
+import { CodecError, decodeBatch } from "../protocol/codec";
+import { Batch } from "../protocol/frame";
+import { warn } from "../log";
+import { Transport } from "../transport/transport";
+
+/**
+ * Reads this node's inbox and hands each well-formed batch to `onBatch`. Anything that does not
+ * decode (another protocol version, garbage written to the key) is logged and dropped.
+ */
+export function listenInbox(
+  transport: Transport,
+  nodeId: string,
+  onBatch: (batch: Batch) => void,
+): Promise<void> {
+  return transport.listen(nodeId, (payload) => {
+    let batch: Batch;
+    try {
+      batch = decodeBatch(payload);
+    } catch (err) {
+      const why = err instanceof CodecError ? err.message : String(err);
+      warn("bad-batch", `node ${nodeId} dropped an undecodable relay batch (${payload.length} bytes): ${why}`);
+      return;
+    }
+    onBatch(batch);
+  });
+}

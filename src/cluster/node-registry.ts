@@ -1,0 +1,208 @@
+import { EventEmitter } from "events";
+import { hostname } from "os";
+import { debug as makeDebug, warn } from "../log";
+import { Transport, Unsubscribe } from "../transport/transport";
+
+const debug = makeDebug("registry");
+
+export type NodeRole = "io" | "app" | "frontend";
+
+/** What a node says about itself in every heartbeat. */
+export interface NodeRecord {
+  id: string;
+  role: NodeRole;
+  /** host:port that browsers should use to reach an io-node (its public address). */
+  address?: string;
+  /** Connections held (io-node) or owned (app-node). */
+  connections: number;
+  /** Relay messages handled since the node started; rates are derived from two heartbeats. */
+  messages: number;
+  /** Heartbeat counter: a record that stops changing belongs to a dead node. */
+  seq: number;
+  /** Sender's clock at the heartbeat, to discard records left behind long ago. */
+  at: number;
+  pid: number;
+  host: string;
+  startedAt: number;
+}
+
+export interface RegistryOptions {
+  /** ms between two heartbeats of a node. @default 1000 */
+  heartbeatInterval: number;
+  /**
+   * ms without a new heartbeat after which a node is dead. A dead node is noticed at most
+   * `nodeTimeout + heartbeatInterval` after its last heartbeat. @default 5000
+   */
+  nodeTimeout: number;
+}
+
+interface Observed {
+  record: NodeRecord;
+  lastChange: number;
+  alive: boolean;
+}
+
+const CHANGES_CHANNEL = "nodes-changed";
+
+/**
+ * The cluster's membership, seen from one node: it publishes this node's heartbeat and watches the
+ * others'. Liveness is judged by the observer's own clock (a record whose `seq` stops moving),
+ * so clocks of different machines need not agree.
+ *
+ * Events: `up` (record), `down` (record), `change` (record: load figures moved).
+ */
+export class NodeRegistry extends EventEmitter {
+  private readonly observed = new Map<string, Observed>();
+  private timer?: NodeJS.Timeout;
+  private seq = 0;
+  private stopped = false;
+  private polling = false;
+  private unsubscribe?: Unsubscribe;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly self: () => Omit<NodeRecord, "seq" | "at" | "pid" | "host" | "startedAt">,
+    readonly opts: RegistryOptions,
+    private readonly startedAt = Date.now(),
+  ) {
+    super();
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = await this.transport.subscribe(CHANGES_CHANNEL, () => void this.poll());
+    await this.beat();
+    await this.poll();
+    this.timer = setInterval(() => {
+      void this.beat().then(() => this.poll());
+    }, this.opts.heartbeatInterval);
+  }
+
+  /** Live nodes of a role, this node included when it has that role. */
+  alive(role?: NodeRole): NodeRecord[] {
+    const out: NodeRecord[] = [];
+    for (const o of this.observed.values()) {
+      if (o.alive && (!role || o.record.role === role)) out.push(o.record);
+    }
+    return out;
+  }
+
+  isAlive(id: string): boolean {
+    return this.observed.get(id)?.alive === true;
+  }
+
+  get(id: string): NodeRecord | undefined {
+    return this.observed.get(id)?.record;
+  }
+
+  private async beat(): Promise<void> {
+    if (this.stopped) return;
+    const record: NodeRecord = {
+      ...this.self(),
+      seq: ++this.seq,
+      at: Date.now(),
+      pid: process.pid,
+      host: hostname(),
+      startedAt: this.startedAt,
+    };
+    try {
+      await this.transport.putNode(record.id, JSON.stringify(record));
+    } catch (err) {
+      warn("heartbeat", `heartbeat of ${record.id} failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Reads the registry and updates liveness; exposed so tests and changes can force a look. */
+  async poll(): Promise<void> {
+    if (this.stopped || this.polling) return;
+    this.polling = true;
+    try {
+      const raw = await this.transport.listNodes();
+      this.update(raw, Date.now());
+    } catch (err) {
+      warn("registry-poll", `could not read the node registry: ${(err as Error).message}`);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private update(raw: Record<string, string>, now: number): void {
+    const seen = new Set<string>();
+    for (const [id, json] of Object.entries(raw)) {
+      const record = parseRecord(id, json);
+      if (!record) {
+        warn("registry-garbage", `ignoring a malformed registry entry for "${id.slice(0, 64)}"`);
+        continue;
+      }
+      seen.add(id);
+      const known = this.observed.get(id);
+      if (!known) {
+        const fresh = now - record.at <= this.opts.nodeTimeout;
+        this.observed.set(id, { record, lastChange: fresh ? now : 0, alive: fresh });
+        if (fresh) {
+          debug("node up: %s (%s)", id, record.role);
+          this.emit("up", record);
+        }
+        continue;
+      }
+      if (record.seq !== known.record.seq) {
+        known.lastChange = now;
+        known.record = record;
+        if (!known.alive) {
+          known.alive = true;
+          this.emit("up", record);
+        } else {
+          this.emit("change", record);
+        }
+      }
+    }
+    for (const [id, o] of this.observed) {
+      const gone = !seen.has(id);
+      if (o.alive && (gone || now - o.lastChange > this.opts.nodeTimeout)) {
+        o.alive = false;
+        debug("node down: %s (%s)", id, o.record.role);
+        this.emit("down", o.record);
+      }
+      if (!o.alive && gone) this.observed.delete(id);
+      // leftovers of dead nodes are removed by whoever notices them, inbox included
+      if (!o.alive && !gone && now - o.record.at > this.opts.nodeTimeout * 3 && id !== this.self().id) {
+        void this.transport.removeNode(id).catch(() => undefined);
+        void this.transport.dropInbox(id).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Stops the heartbeat and removes this node, telling the others at once. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.timer);
+    const id = this.self().id;
+    try {
+      await this.transport.removeNode(id);
+      await this.transport.publish(CHANGES_CHANNEL, Buffer.from(id));
+      await this.unsubscribe?.();
+    } catch (err) {
+      debug("could not deregister %s: %s", id, (err as Error).message);
+    }
+  }
+}
+
+function parseRecord(id: string, json: string): NodeRecord | undefined {
+  try {
+    const r = JSON.parse(json) as NodeRecord;
+    if (
+      r &&
+      r.id === id &&
+      (r.role === "io" || r.role === "app" || r.role === "frontend") &&
+      typeof r.seq === "number" &&
+      typeof r.at === "number"
+    ) {
+      r.connections = Number(r.connections) || 0;
+      r.messages = Number(r.messages) || 0;
+      return r;
+    }
+  } catch {
+    // fall through
+  }
+  return undefined;
+}

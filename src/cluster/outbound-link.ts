@@ -1,0 +1,42 @@
+import { encodeBatch } from "../protocol/codec";
+import { Frame, PROTOCOL_VERSION } from "../protocol/frame";
+import { Transport } from "../transport/transport";
+
+/**
+ * Frames from this node to one peer, sent as one batch per event-loop turn: a broadcast to a
+ * room of N sockets on one io-node costs one transport message, not N.
+ */
+export class OutboundLink {
+  private queue: Frame[] = [];
+  private seq = 0;
+  private scheduled = false;
+  /** Frames sent since the node started, for the status figures. */
+  sent = 0;
+
+  constructor(
+    private readonly transport: Transport,
+    readonly from: string,
+    readonly to: string,
+    /** Called with each batch as it leaves, for senders that keep what is not yet acknowledged. */
+    private readonly onSent?: (seq: number, frames: Frame[]) => void,
+  ) {}
+
+  push(frame: Frame): void {
+    this.queue.push(frame);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  readonly flush = (): void => {
+    this.scheduled = false;
+    if (this.queue.length === 0) return;
+    const frames = this.queue;
+    this.queue = [];
+    const seq = ++this.seq;
+    this.sent += frames.length;
+    this.transport.send(this.to, encodeBatch({ version: PROTOCOL_VERSION, from: this.from, seq, frames }));
+    this.onSent?.(seq, frames);
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * socket.io-cluster: the `socket.io` server API, split into io-nodes that hold connections and
+ * app-nodes that run the application, joined by Redis.
+ *
+ * @example
+ * // before: const { Server } = require("socket.io");
+ * const { Server } = require("socket.io-cluster");
+ * const io = new Server(3000);
+ */
+export { Server } from "./app-node/server";
+export type { ServerOptions } from "./app-node/server";
+export { IoNode, createIoNode } from "./io-node/io-node";
+export type { IoNodeOptions } from "./io-node/io-node";
+export type { ClusterOptions } from "./options";
+export { RelayEngine } from "./app-node/relay-engine";
+export { RelayConnection } from "./app-node/relay-connection";
+export type { Transport } from "./transport/transport";
+export { MemoryTransport } from "./transport/memory";
+export { RedisTransport } from "./transport/redis";
+export type { RedisConfig } from "./transport/redis";
+export type { NodeRecord, NodeRole } from "./cluster/node-registry";
+export { Namespace, Socket } from "socket.io";
+export type {
+  BroadcastOperator,
+  RemoteSocket,
+  DisconnectReason,
+  DefaultEventsMap,
+  ExtendedError,
+  Event,
+} from "socket.io";

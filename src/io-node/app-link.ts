@@ -1,0 +1,104 @@
+import { OutboundLink } from "../cluster/outbound-link";
+import { warn } from "../log";
+import { Frame, FrameType, Handshake, Payload } from "../protocol/frame";
+import { Transport } from "../transport/transport";
+
+/** The io-node's side of its relation with one app-node. */
+export interface AppLink {
+  readonly appId: string;
+  open(connId: string, handshake: Handshake): void;
+  data(connId: string, data: Payload): void;
+  close(connId: string, reason: string, description?: string): void;
+  upgrade(connId: string, transport: string): void;
+  /** The app-node confirmed every batch up to `seq`. */
+  acked(seq: number): void;
+  /**
+   * Client packets this app-node received but never confirmed, grouped by connection in arrival
+   * order: after its death they are replayed to the connection's new owner.
+   */
+  takeUnacked(): Map<string, Payload[]>;
+}
+
+/** Receives frames in the same process: the co-located app-node's fast path. */
+export interface FrameSink {
+  handleFrame(from: string, frame: Frame): void;
+}
+
+/** A co-located app-node, reached by a function call. Nothing is in flight, so nothing to replay. */
+export class LocalAppLink implements AppLink {
+  constructor(
+    readonly appId: string,
+    private readonly ioNodeId: string,
+    private readonly sink: FrameSink,
+  ) {}
+
+  open(connId: string, handshake: Handshake): void {
+    this.sink.handleFrame(this.ioNodeId, { type: FrameType.OPEN, connId, handshake });
+  }
+  data(connId: string, data: Payload): void {
+    this.sink.handleFrame(this.ioNodeId, { type: FrameType.DATA, connId, data });
+  }
+  close(connId: string, reason: string, description?: string): void {
+    this.sink.handleFrame(this.ioNodeId, { type: FrameType.CLOSE, connId, reason, description });
+  }
+  upgrade(connId: string, transport: string): void {
+    this.sink.handleFrame(this.ioNodeId, { type: FrameType.UPGRADE, connId, transport });
+  }
+  acked(): void {}
+  takeUnacked(): Map<string, Payload[]> {
+    return new Map();
+  }
+}
+
+/** Batches kept for replay at most; an app-node this far behind is not acknowledging anything. */
+const MAX_UNACKED_BATCHES = 50_000;
+
+/** An app-node reached through the transport; batches stay here until the app-node acknowledges them. */
+export class RemoteAppLink implements AppLink {
+  private readonly out: OutboundLink;
+  private unacked: Array<{ seq: number; frames: Frame[] }> = [];
+
+  constructor(transport: Transport, ioNodeId: string, readonly appId: string) {
+    this.out = new OutboundLink(transport, ioNodeId, appId, (seq, frames) => {
+      this.unacked.push({ seq, frames });
+      if (this.unacked.length > MAX_UNACKED_BATCHES) {
+        this.unacked.shift();
+        warn("unacked-overflow", `app-node ${appId} acknowledges nothing; dropping the oldest replay batch`);
+      }
+    });
+  }
+
+  open(connId: string, handshake: Handshake): void {
+    this.out.push({ type: FrameType.OPEN, connId, handshake });
+  }
+  data(connId: string, data: Payload): void {
+    this.out.push({ type: FrameType.DATA, connId, data });
+  }
+  close(connId: string, reason: string, description?: string): void {
+    this.out.push({ type: FrameType.CLOSE, connId, reason, description });
+  }
+  upgrade(connId: string, transport: string): void {
+    this.out.push({ type: FrameType.UPGRADE, connId, transport });
+  }
+
+  acked(seq: number): void {
+    let i = 0;
+    while (i < this.unacked.length && this.unacked[i].seq <= seq) i++;
+    if (i > 0) this.unacked = this.unacked.slice(i);
+  }
+
+  takeUnacked(): Map<string, Payload[]> {
+    this.out.flush();
+    const byConn = new Map<string, Payload[]>();
+    for (const { frames } of this.unacked) {
+      for (const f of frames) {
+        if (f.type !== FrameType.DATA) continue;
+        let list = byConn.get(f.connId);
+        if (!list) byConn.set(f.connId, (list = []));
+        list.push(f.data);
+      }
+    }
+    this.unacked = [];
+    return byConn;
+  }
+}

@@ -1,0 +1,438 @@
+import { EventEmitter } from "events";
+import { createServer, Server as HttpServer } from "http";
+import type { AddressInfo } from "net";
+import { Server as EngineServer, Socket as EioSocket, ServerOptions as EngineServerOptions, AttachOptions } from "engine.io";
+import { listenInbox } from "../cluster/inbox";
+import { NodeRecord, NodeRegistry } from "../cluster/node-registry";
+import { debug as makeDebug, warn } from "../log";
+import { ClusterOptions, newNodeId, resolveClusterOptions, ResolvedClusterOptions } from "../options";
+import { Batch, Frame, FrameType, Handshake, Payload } from "../protocol/frame";
+import { connectPacket, packetJsonBody, packetNamespace, packetType, SioType, trailingOffset } from "../protocol/socketio-peek";
+import { OutboundLink } from "../cluster/outbound-link";
+import { AppLink, FrameSink, LocalAppLink, RemoteAppLink } from "./app-link";
+import { HeldConnection } from "./held-connection";
+import { OwnerPicker } from "./owner-picker";
+import { serveClientBundle } from "./serve-client";
+
+const debug = makeDebug("io-node");
+
+export interface IoNodeOptions extends Partial<EngineServerOptions>, AttachOptions, ClusterOptions {
+  /** Attach to this HTTP(S) server. */
+  httpServer?: HttpServer;
+  /** Or create an HTTP server listening on this port. */
+  port?: number;
+  /** Interface to bind when `port` is given. @default all interfaces */
+  host?: string;
+  /** Serve the Socket.IO browser client at `<path>/socket.io.js`. @default true */
+  serveClient?: boolean;
+  /**
+   * host:port that browsers use to reach this io-node, advertised in the registry and by
+   * frontend-nodes. @default the bound address
+   */
+  publicAddress?: string;
+  /** Client packets kept per connection while no app-node can take it. @default 1000 */
+  maxPendingPackets?: number;
+  /** ms a connection may wait for a live app-node before it is closed. @default 30000 */
+  pendingTimeout?: number;
+}
+
+/**
+ * An io-node: it holds client connections with the real Engine.IO server and relays each
+ * connection's packets to the app-node that owns it.
+ *
+ * @example
+ * const ioNode = createIoNode({ port: 8081, redis: "redis://localhost:6379" });
+ * await ioNode.ready();
+ */
+export class IoNode extends EventEmitter {
+  readonly id: string;
+  readonly engine: EngineServer;
+  readonly httpServer: HttpServer;
+  private readonly cluster: ResolvedClusterOptions;
+  private readonly registry: NodeRegistry;
+  private readonly held = new Map<string, HeldConnection>();
+  private readonly links = new Map<string, AppLink>();
+  /** Outbound REVOKE frames to app-nodes that wrote for a connection they no longer own. */
+  private readonly revokeLinks = new Map<string, OutboundLink>();
+  private readonly picker: OwnerPicker;
+  private local?: { appId: string; sink: FrameSink };
+  private readonly ownsHttpServer: boolean;
+  private readonly maxPendingPackets: number;
+  private readonly pendingTimeout: number;
+  private readonly publicAddress?: string;
+  private messages = 0;
+  private readonly started: Promise<void>;
+  private closed = false;
+
+  constructor(opts: IoNodeOptions = {}, resolved?: ResolvedClusterOptions) {
+    super();
+    this.cluster = resolved ?? resolveClusterOptions(opts);
+    this.id = newNodeId("io");
+    this.maxPendingPackets = opts.maxPendingPackets ?? 1000;
+    this.pendingTimeout = opts.pendingTimeout ?? 30_000;
+    this.publicAddress = opts.publicAddress;
+    this.picker = new OwnerPicker(this.cluster.ownerStrategy);
+
+    const { httpServer, port, host, serveClient, publicAddress, maxPendingPackets, pendingTimeout, ...rest } = opts;
+    const engineOpts = stripClusterOptions(rest);
+    engineOpts.path = (engineOpts.path ?? "/socket.io").replace(/\/$/, "") + "/";
+    this.ownsHttpServer = !httpServer;
+    this.httpServer =
+      httpServer ??
+      createServer((_req, res) => {
+        res.writeHead(404);
+        res.end();
+      });
+    this.engine = new EngineServer(engineOpts);
+    this.engine.attach(this.httpServer, engineOpts);
+    if (serveClient !== false && this.ownsHttpServer) serveClientBundle(this.httpServer, engineOpts.path);
+    if (port !== undefined) this.httpServer.listen(port, host);
+    this.engine.on("connection", (socket: EioSocket) => this.onConnection(socket));
+
+    this.registry = new NodeRegistry(
+      this.cluster.transport,
+      () => ({
+        id: this.id,
+        role: "io",
+        address: this.address(),
+        connections: this.held.size,
+        messages: this.messages,
+      }),
+      this.cluster,
+    );
+    this.registry.on("up", (r: NodeRecord) => this.onNodeUp(r));
+    this.registry.on("change", (r: NodeRecord) => r.role === "app" && this.picker.refreshed(r.id));
+    this.registry.on("down", (r: NodeRecord) => r.role === "app" && this.onAppDown(r.id));
+    this.started = this.start();
+  }
+
+  private async start(): Promise<void> {
+    await listenInbox(this.cluster.transport, this.id, (batch) => this.onBatch(batch));
+    await this.registry.start();
+    debug("io-node %s started", this.id);
+  }
+
+  /** Resolves once the node is registered and reads its inbox. */
+  ready(): Promise<void> {
+    return this.started;
+  }
+
+  /** Connections held right now. */
+  get connectionsCount(): number {
+    return this.held.size;
+  }
+
+  /** host:port advertised to browsers. */
+  address(): string | undefined {
+    if (this.publicAddress) return this.publicAddress;
+    const a = this.httpServer.address() as AddressInfo | null;
+    if (!a || typeof a !== "object") return undefined;
+    const host = a.address === "::" || a.address === "0.0.0.0" ? "localhost" : a.address;
+    return `${host.includes(":") ? `[${host}]` : host}:${a.port}`;
+  }
+
+  /**
+   * Lets an app-node in this process own this io-node's connections. With `fastPath` it is reached
+   * by a function call, otherwise through the transport like any other app-node.
+   * @internal
+   */
+  attachLocalApp(appId: string, sink: FrameSink, fastPath: boolean): void {
+    this.local = { appId, sink };
+    if (fastPath) this.links.set(appId, new LocalAppLink(appId, this.id, sink));
+  }
+
+  private link(appId: string): AppLink {
+    let link = this.links.get(appId);
+    if (!link) {
+      link = new RemoteAppLink(this.cluster.transport, this.id, appId);
+      this.links.set(appId, link);
+    }
+    return link;
+  }
+
+  private onConnection(socket: EioSocket): void {
+    const req = socket.request as typeof socket.request & { _query?: Record<string, string> };
+    const handshake: Handshake = {
+      protocol: socket.protocol,
+      headers: req.headers,
+      url: req.url ?? "",
+      query: req._query ?? {},
+      remoteAddress: socket.remoteAddress,
+      secure: !!(req.connection as { encrypted?: boolean } | undefined)?.encrypted,
+      transport: socket.transport.name,
+    };
+    const hc = new HeldConnection(socket, handshake);
+    this.held.set(hc.id, hc);
+    debug("connection %s (%s)", hc.id, handshake.transport);
+    socket.on("message", (data: Payload) => this.onClientData(hc, data));
+    socket.on("upgrade", () => {
+      if (hc.owner) this.link(hc.owner).upgrade(hc.id, socket.transport.name);
+    });
+    socket.on("close", (reason: string, description?: unknown) => this.onClientClose(hc, reason, description));
+    this.assignOwner(hc);
+  }
+
+  private candidates(): NodeRecord[] {
+    const apps = this.registry.alive("app");
+    if (!this.local) return apps;
+    // a co-located io-node serves its own app-node; over the fast path it is alive by definition,
+    // through the transport it must first have registered
+    const own = apps.filter((a) => a.id === this.local!.appId);
+    if (own.length > 0 || !(this.links.get(this.local.appId) instanceof LocalAppLink)) return own;
+    return [{ id: this.local.appId } as NodeRecord];
+  }
+
+  /** Hands a connection to a live app-node, or leaves it pending until one appears. */
+  private assignOwner(hc: HeldConnection): void {
+    const owner = this.picker.pick(this.candidates());
+    if (!owner) {
+      hc.state = "pending";
+      if (!hc.pendingTimer) {
+        hc.pendingTimer = setTimeout(() => {
+          warn("no-app-node", `io-node ${this.id}: no app-node alive for ${this.pendingTimeout} ms; closing waiting connections`);
+          hc.socket.close();
+        }, this.pendingTimeout);
+      }
+      debug("connection %s waits for an app-node", hc.id);
+      return;
+    }
+    clearTimeout(hc.pendingTimer);
+    hc.pendingTimer = undefined;
+    hc.owner = owner;
+    const link = this.link(owner);
+    link.open(hc.id, hc.rehomed ? { ...hc.handshake, rehomed: true, transport: hc.socket.transport.name } : hc.handshake);
+    if (!hc.rehomed) {
+      hc.state = "open";
+      this.flushHeld(hc);
+      return;
+    }
+    hc.state = "rejoining";
+    for (const [nsp, joined] of hc.namespaces) {
+      const auth = joined.pid
+        ? { ...(isObject(joined.auth) ? joined.auth : {}), pid: joined.pid, offset: joined.offset ?? "" }
+        : joined.auth;
+      hc.awaiting.add(nsp);
+      link.data(hc.id, connectPacket(nsp, auth));
+    }
+    debug("connection %s re-homed to %s, rejoining %d namespace(s)", hc.id, owner, hc.awaiting.size);
+    if (hc.awaiting.size === 0) {
+      hc.state = "open";
+      this.flushHeld(hc);
+    }
+  }
+
+  private flushHeld(hc: HeldConnection): void {
+    if (hc.held.length === 0) return;
+    const link = this.link(hc.owner!);
+    const packets = hc.held.splice(0);
+    // after a re-home, packets for namespaces that are not joined anymore would make Socket.IO
+    // close the whole connection; binary attachments follow the fate of their header
+    let keep = true;
+    for (const p of packets) {
+      if (typeof p === "string") {
+        const type = packetType(p);
+        keep = !hc.rehomed || type === SioType.CONNECT || hc.namespaces.has(packetNamespace(p));
+      }
+      if (keep) link.data(hc.id, p);
+    }
+  }
+
+  private onClientData(hc: HeldConnection, data: Payload): void {
+    this.messages++;
+    if (typeof data === "string") {
+      const type = packetType(data);
+      if (type === SioType.CONNECT) {
+        const nsp = packetNamespace(data);
+        hc.namespaces.set(nsp, { auth: packetJsonBody(data) });
+      } else if (type === SioType.DISCONNECT) {
+        hc.namespaces.delete(packetNamespace(data));
+      }
+    }
+    if (hc.state !== "open") {
+      if (hc.held.length >= this.maxPendingPackets) {
+        warn("pending-overflow", `io-node ${this.id}: connection ${hc.id} sent more than ${this.maxPendingPackets} packets while waiting for an app-node; closing it`);
+        hc.socket.close();
+        return;
+      }
+      hc.held.push(data);
+      return;
+    }
+    this.link(hc.owner!).data(hc.id, data);
+  }
+
+  private onClientClose(hc: HeldConnection, reason: string, description?: unknown): void {
+    this.held.delete(hc.id);
+    clearTimeout(hc.pendingTimer);
+    debug("connection %s closed (%s)", hc.id, reason);
+    if (hc.owner && !hc.closedByApp) {
+      const desc = description instanceof Error ? description.message : description ? String(description) : undefined;
+      this.link(hc.owner).close(hc.id, reason, desc);
+    }
+  }
+
+  /**
+   * Frames from app-nodes, through the inbox or (co-located fast path) by a direct call.
+   * @internal
+   */
+  handleFrame(from: string, frame: Frame): void {
+    switch (frame.type) {
+      case FrameType.WRITE:
+        return this.onWrite(from, frame.connId, frame.data, frame.compress, frame.volatile);
+      case FrameType.DISCONNECT: {
+        const hc = this.held.get(frame.connId);
+        if (!hc || hc.owner !== from) return;
+        hc.closedByApp = true;
+        hc.socket.close();
+        return;
+      }
+      case FrameType.ACK:
+        this.links.get(from)?.acked(frame.seq);
+        return;
+      default:
+        warn("unexpected-frame", `io-node ${this.id} ignores a frame of type ${frame.type} from ${from}`);
+    }
+  }
+
+  private onBatch(batch: Batch): void {
+    for (const frame of batch.frames) {
+      try {
+        this.handleFrame(batch.from, frame);
+      } catch (err) {
+        warn("io-frame", `io-node ${this.id}: frame from ${batch.from} failed: ${(err as Error).stack}`);
+      }
+    }
+  }
+
+  private onWrite(from: string, connId: string, data: Payload, compress: boolean, volatile: boolean): void {
+    const hc = this.held.get(connId);
+    if (!hc) return;
+    if (hc.owner !== from) {
+      this.revoke(from, connId);
+      return;
+    }
+    if (typeof data === "string") {
+      const type = packetType(data);
+      if (type === SioType.CONNECT || type === SioType.CONNECT_ERROR || type === SioType.DISCONNECT) {
+        if (!this.onNamespaceReply(hc, type, data)) return;
+      } else if (type === SioType.EVENT && hc.namespaces.size > 0) {
+        const joined = hc.namespaces.get(packetNamespace(data));
+        if (joined?.pid) {
+          const offset = trailingOffset(data);
+          if (offset) joined.offset = offset;
+        }
+      }
+    }
+    if (volatile && !hc.socket.transport.writable) return;
+    this.messages++;
+    hc.socket.write(data, { compress });
+  }
+
+  /** Follows the namespaces' CONNECT replies; returns false when the reply must not reach the client. */
+  private onNamespaceReply(hc: HeldConnection, type: number, data: string): boolean {
+    const nsp = packetNamespace(data);
+    const joined = hc.namespaces.get(nsp);
+    const wasAwaited = hc.awaiting.delete(nsp);
+    let forward = true;
+    if (type === SioType.CONNECT) {
+      const body = packetJsonBody(data) as { sid?: string; pid?: string } | undefined;
+      // a session that survived the re-home is invisible to the client; a new one is announced
+      if (wasAwaited && joined && body?.sid === joined.sid) forward = false;
+      if (joined) {
+        joined.sid = body?.sid;
+        joined.pid = body?.pid;
+      }
+    } else {
+      hc.namespaces.delete(nsp);
+    }
+    if (wasAwaited && hc.awaiting.size === 0 && hc.state === "rejoining") {
+      hc.state = "open";
+      // the reply goes out before the held packets are released
+      if (forward) hc.socket.write(data);
+      this.flushHeld(hc);
+      return false;
+    }
+    return forward;
+  }
+
+  private revoke(appId: string, connId: string): void {
+    if (!this.registry.isAlive(appId) || this.links.get(appId) instanceof LocalAppLink) return;
+    let out = this.revokeLinks.get(appId);
+    if (!out) this.revokeLinks.set(appId, (out = new OutboundLink(this.cluster.transport, this.id, appId)));
+    out.push({ type: FrameType.REVOKE, connId });
+  }
+
+  private onNodeUp(record: NodeRecord): void {
+    if (record.role !== "app") return;
+    for (const hc of this.held.values()) {
+      if (hc.state === "pending") this.assignOwner(hc);
+    }
+  }
+
+  /** The owner of some connections died: hand each to a live app-node, replaying what it lost. */
+  private onAppDown(appId: string): void {
+    const link = this.links.get(appId);
+    if (link instanceof LocalAppLink) return;
+    this.links.delete(appId);
+    this.revokeLinks.delete(appId);
+    const unacked = link?.takeUnacked() ?? new Map<string, Payload[]>();
+    let moved = 0;
+    for (const hc of this.held.values()) {
+      if (hc.owner !== appId) continue;
+      moved++;
+      hc.owner = undefined;
+      hc.rehomed = true;
+      hc.awaiting.clear();
+      const lost = (unacked.get(hc.id) ?? []).filter((p) => packetType(p) !== SioType.CONNECT);
+      hc.held.unshift(...lost);
+      this.assignOwner(hc);
+    }
+    if (moved > 0) warn(`app-down-${appId}`, `io-node ${this.id}: app-node ${appId} is gone; re-homed ${moved} connection(s)`);
+  }
+
+  /** Closes every client connection, leaves the cluster and releases the transport it created. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.started.catch(() => undefined);
+    for (const hc of this.held.values()) clearTimeout(hc.pendingTimer);
+    this.engine.close();
+    await this.registry.stop();
+    if (this.ownsHttpServer) await new Promise<void>((r) => this.httpServer.close(() => r()));
+    if (this.cluster.ownsTransport) await this.cluster.transport.close();
+    debug("io-node %s closed", this.id);
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+const CLUSTER_KEYS = new Set([
+  "redis",
+  "prefix",
+  "localFastPath",
+  "ownerStrategy",
+  "heartbeatInterval",
+  "nodeTimeout",
+  "requestsTimeout",
+  "transport",
+  "cluster",
+]);
+
+/** Engine.IO options out of a bag that may also hold cluster and Socket.IO options. */
+export function stripClusterOptions<T extends object>(opts: T): Partial<EngineServerOptions> & AttachOptions {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(opts)) if (!CLUSTER_KEYS.has(k)) out[k] = v;
+  return out as Partial<EngineServerOptions> & AttachOptions;
+}
+
+/**
+ * Starts a standalone io-node.
+ *
+ * @example
+ * import { createIoNode } from "socket.io-cluster";
+ * createIoNode({ port: 8081, redis: "redis://localhost:6379", cors: { origin: "*" } });
+ */
+export function createIoNode(opts: IoNodeOptions = {}): IoNode {
+  return new IoNode(opts);
+}

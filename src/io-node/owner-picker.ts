@@ -1,0 +1,39 @@
+import type { NodeRecord } from "../cluster/node-registry";
+
+/**
+ * Chooses the app-node that will own a new connection.
+ * - round-robin: the live app-nodes in turn (sorted by id, so every io-node walks the same ring);
+ * - least-loaded: the fewest connections by the last heartbeat, counting what this io-node handed
+ *   out since, so a burst of connections does not all land on the same app-node.
+ */
+export class OwnerPicker {
+  // io-nodes start the ring at different places, so their first connections spread too
+  private next = Math.floor(Math.random() * 1024);
+  private readonly handedOut = new Map<string, number>();
+
+  constructor(private readonly strategy: "round-robin" | "least-loaded") {}
+
+  pick(candidates: NodeRecord[]): string | undefined {
+    if (candidates.length === 0) return undefined;
+    if (this.strategy === "least-loaded") {
+      let best: NodeRecord | undefined;
+      let bestLoad = Infinity;
+      for (const c of candidates) {
+        const load = c.connections + (this.handedOut.get(c.id) ?? 0);
+        if (load < bestLoad) {
+          best = c;
+          bestLoad = load;
+        }
+      }
+      this.handedOut.set(best!.id, (this.handedOut.get(best!.id) ?? 0) + 1);
+      return best!.id;
+    }
+    const ring = candidates.map((c) => c.id).sort();
+    return ring[this.next++ % ring.length];
+  }
+
+  /** A fresh heartbeat of `id` counts what it holds now. */
+  refreshed(id: string): void {
+    this.handedOut.delete(id);
+  }
+}

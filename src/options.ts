@@ -1,0 +1,106 @@
+import { randomBytes } from "crypto";
+import { RedisConfig, RedisTransport } from "./transport/redis";
+import { MemoryTransport } from "./transport/memory";
+import { Transport } from "./transport/transport";
+
+/** How a node joins its cluster. Every field has an environment fallback and a default. */
+export interface ClusterOptions {
+  /**
+   * Redis to join: a URL, ioredis options or an ioredis client. Without it the node runs alone on
+   * an in-process transport and behaves as plain Socket.IO.
+   * @default process.env.SOCKET_IO_CLUSTER_REDIS_URL
+   */
+  redis?: RedisConfig;
+  /**
+   * Key prefix of the cluster. Two prefixes on one Redis are two clusters that never meet.
+   * @default process.env.SOCKET_IO_CLUSTER_PREFIX ?? "sioc"
+   */
+  prefix?: string;
+  /**
+   * Connections of a co-located io-node reach their app-node by a function call. `false` sends
+   * them through the transport as a remote io-node would (for tests of the whole path).
+   * @default process.env.SOCKET_IO_CLUSTER_LOCAL_FAST_PATH !== "0"
+   */
+  localFastPath?: boolean;
+  /**
+   * How an io-node picks the owner of a new connection among live app-nodes (a co-located io-node
+   * always prefers its own app-node).
+   * @default "round-robin"
+   */
+  ownerStrategy?: "round-robin" | "least-loaded";
+  /**
+   * ms between two heartbeats of a node.
+   * @default process.env.SOCKET_IO_CLUSTER_HEARTBEAT_INTERVAL ?? 1000
+   */
+  heartbeatInterval?: number;
+  /**
+   * ms without heartbeat after which a node is dead; it is noticed within
+   * `nodeTimeout + heartbeatInterval`.
+   * @default process.env.SOCKET_IO_CLUSTER_NODE_TIMEOUT ?? 5000
+   */
+  nodeTimeout?: number;
+  /**
+   * ms an inter-app-node request (fetchSockets, serverSideEmit with ack, broadcast acks) waits.
+   * @default 5000
+   */
+  requestsTimeout?: number;
+  /** A ready transport, shared by several nodes of one process (tests); the caller closes it. */
+  transport?: Transport;
+}
+
+export interface ResolvedClusterOptions {
+  transport: Transport;
+  /** Whether this node created the transport and must close it. */
+  ownsTransport: boolean;
+  prefix: string;
+  clustered: boolean;
+  localFastPath: boolean;
+  ownerStrategy: "round-robin" | "least-loaded";
+  heartbeatInterval: number;
+  nodeTimeout: number;
+  requestsTimeout: number;
+}
+
+function envNumber(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
+  return n;
+}
+
+export function resolveClusterOptions(opts: ClusterOptions = {}): ResolvedClusterOptions {
+  const prefix = opts.prefix ?? process.env.SOCKET_IO_CLUSTER_PREFIX ?? "sioc";
+  if (!/^[\w.:-]{1,64}$/.test(prefix)) {
+    throw new Error(`cluster prefix "${prefix}" must be 1-64 characters of letters, digits, _ . : -`);
+  }
+  const redis = opts.redis ?? (process.env.SOCKET_IO_CLUSTER_REDIS_URL || undefined);
+  let transport = opts.transport;
+  const ownsTransport = !transport;
+  if (!transport) {
+    // without Redis, a private broker: two embedded servers in one process stay apart, as in Socket.IO
+    transport = redis
+      ? new RedisTransport(redis, prefix)
+      : new MemoryTransport(`${prefix}#${randomBytes(6).toString("hex")}`);
+  }
+  const heartbeatInterval = opts.heartbeatInterval ?? envNumber("SOCKET_IO_CLUSTER_HEARTBEAT_INTERVAL") ?? 1000;
+  const nodeTimeout = opts.nodeTimeout ?? envNumber("SOCKET_IO_CLUSTER_NODE_TIMEOUT") ?? 5000;
+  if (nodeTimeout <= heartbeatInterval) {
+    throw new Error(`nodeTimeout (${nodeTimeout}) must be larger than heartbeatInterval (${heartbeatInterval})`);
+  }
+  return {
+    transport,
+    ownsTransport,
+    prefix,
+    clustered: transport.kind !== "memory" || !ownsTransport,
+    localFastPath: opts.localFastPath ?? process.env.SOCKET_IO_CLUSTER_LOCAL_FAST_PATH !== "0",
+    ownerStrategy: opts.ownerStrategy ?? "round-robin",
+    heartbeatInterval,
+    nodeTimeout,
+    requestsTimeout: opts.requestsTimeout ?? 5000,
+  };
+}
+
+export function newNodeId(role: string): string {
+  return `${role}-${randomBytes(8).toString("hex")}`;
+}

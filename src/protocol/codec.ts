@@ -1,0 +1,248 @@
+import { Batch, Frame, FrameType, Handshake, Payload, PROTOCOL_VERSION } from "./frame";
+
+/** Thrown when a batch cannot be decoded; the receiver logs it and drops the batch. */
+export class CodecError extends Error {
+  constructor(message: string) {
+    super(`relay codec: ${message}`);
+    this.name = "CodecError";
+  }
+}
+
+const FLAG_BINARY = 1;
+const FLAG_COMPRESS = 2;
+const FLAG_VOLATILE = 4;
+
+/**
+ * Binary layout (all integers big-endian):
+ *   u8 version | str8 from | u32 seq | u32 frameCount | frames...
+ *   frame: u8 type | str8 connId | body
+ *   bodies: OPEN str32(json handshake) · DATA u8 flags, bytes32 · CLOSE str32 reason, str32 description
+ *           UPGRADE str8 transport · WRITE u8 flags, bytes32 · DISCONNECT, REVOKE (none) · ACK u32 seq
+ * Socket.IO packets are mostly strings; they are copied as UTF-8 with no JSON round trip.
+ */
+export function encodeBatch(batch: Batch): Buffer {
+  const w = new Writer();
+  w.u8(batch.version);
+  w.str8(batch.from);
+  w.u32(batch.seq);
+  w.u32(batch.frames.length);
+  for (const frame of batch.frames) writeFrame(w, frame);
+  return w.finish();
+}
+
+export function decodeBatch(buf: Buffer): Batch {
+  const r = new Reader(buf);
+  const version = r.u8();
+  if (version !== PROTOCOL_VERSION) {
+    throw new CodecError(`unsupported protocol version ${version} (this node speaks ${PROTOCOL_VERSION})`);
+  }
+  const from = r.str8();
+  const seq = r.u32();
+  const count = r.u32();
+  const frames: Frame[] = [];
+  for (let i = 0; i < count; i++) frames.push(readFrame(r));
+  if (!r.done()) throw new CodecError(`${buf.length - r.offset} trailing bytes`);
+  return { version, from, seq, frames };
+}
+
+function writeFrame(w: Writer, frame: Frame): void {
+  w.u8(frame.type);
+  switch (frame.type) {
+    case FrameType.OPEN:
+      w.str8(frame.connId);
+      w.str32(JSON.stringify(frame.handshake));
+      break;
+    case FrameType.DATA:
+      w.str8(frame.connId);
+      w.payload(frame.data, 0);
+      break;
+    case FrameType.WRITE:
+      w.str8(frame.connId);
+      w.payload(frame.data, (frame.compress ? FLAG_COMPRESS : 0) | (frame.volatile ? FLAG_VOLATILE : 0));
+      break;
+    case FrameType.CLOSE:
+      w.str8(frame.connId);
+      w.str32(frame.reason);
+      w.str32(frame.description ?? "");
+      break;
+    case FrameType.UPGRADE:
+      w.str8(frame.connId);
+      w.str8(frame.transport);
+      break;
+    case FrameType.DISCONNECT:
+    case FrameType.REVOKE:
+      w.str8(frame.connId);
+      break;
+    case FrameType.ACK:
+      w.str8("");
+      w.u32(frame.seq);
+      break;
+    default:
+      throw new CodecError(`cannot encode frame type ${(frame as { type: unknown }).type}`);
+  }
+}
+
+function readFrame(r: Reader): Frame {
+  const type = r.u8();
+  const connId = r.str8();
+  switch (type) {
+    case FrameType.OPEN:
+      return { type, connId, handshake: parseHandshake(r.str32()) };
+    case FrameType.DATA: {
+      const { data } = r.payload();
+      return { type, connId, data };
+    }
+    case FrameType.WRITE: {
+      const { data, flags } = r.payload();
+      return {
+        type,
+        connId,
+        data,
+        compress: (flags & FLAG_COMPRESS) !== 0,
+        volatile: (flags & FLAG_VOLATILE) !== 0,
+      };
+    }
+    case FrameType.CLOSE: {
+      const reason = r.str32();
+      const description = r.str32();
+      return description ? { type, connId, reason, description } : { type, connId, reason };
+    }
+    case FrameType.UPGRADE:
+      return { type, connId, transport: r.str8() };
+    case FrameType.DISCONNECT:
+    case FrameType.REVOKE:
+      return { type, connId };
+    case FrameType.ACK:
+      return { type, seq: r.u32() };
+    default:
+      throw new CodecError(`unknown frame type ${type}`);
+  }
+}
+
+function parseHandshake(json: string): Handshake {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new CodecError("handshake is not JSON");
+  }
+  const h = value as Handshake;
+  if (
+    !h ||
+    typeof h !== "object" ||
+    typeof h.url !== "string" ||
+    typeof h.headers !== "object" ||
+    typeof h.query !== "object" ||
+    typeof h.protocol !== "number"
+  ) {
+    throw new CodecError("handshake lacks url, headers, query or protocol");
+  }
+  return h;
+}
+
+class Writer {
+  private buf = Buffer.allocUnsafe(256);
+  private pos = 0;
+
+  private reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  u8(v: number): void {
+    this.reserve(1);
+    this.buf[this.pos++] = v;
+  }
+
+  u32(v: number): void {
+    this.reserve(4);
+    this.buf.writeUInt32BE(v >>> 0, this.pos);
+    this.pos += 4;
+  }
+
+  str8(s: string): void {
+    const len = Buffer.byteLength(s);
+    if (len > 255) throw new CodecError(`short string longer than 255 bytes: ${s.slice(0, 40)}…`);
+    this.u8(len);
+    this.reserve(len);
+    this.pos += this.buf.write(s, this.pos, "utf8");
+  }
+
+  str32(s: string): void {
+    const len = Buffer.byteLength(s);
+    this.u32(len);
+    this.reserve(len);
+    this.pos += this.buf.write(s, this.pos, "utf8");
+  }
+
+  payload(data: Payload, flags: number): void {
+    if (typeof data === "string") {
+      this.u8(flags);
+      this.str32(data);
+    } else {
+      this.u8(flags | FLAG_BINARY);
+      this.u32(data.length);
+      this.reserve(data.length);
+      data.copy(this.buf, this.pos);
+      this.pos += data.length;
+    }
+  }
+
+  finish(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+class Reader {
+  offset = 0;
+  constructor(private readonly buf: Buffer) {}
+
+  private need(n: number): void {
+    if (this.offset + n > this.buf.length) {
+      throw new CodecError(`truncated batch (need ${n} bytes at ${this.offset}, have ${this.buf.length - this.offset})`);
+    }
+  }
+
+  done(): boolean {
+    return this.offset === this.buf.length;
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.buf[this.offset++];
+  }
+
+  u32(): number {
+    this.need(4);
+    const v = this.buf.readUInt32BE(this.offset);
+    this.offset += 4;
+    return v;
+  }
+
+  private bytes(len: number): Buffer {
+    this.need(len);
+    const out = this.buf.subarray(this.offset, this.offset + len);
+    this.offset += len;
+    return out;
+  }
+
+  str8(): string {
+    return this.bytes(this.u8()).toString("utf8");
+  }
+
+  str32(): string {
+    return this.bytes(this.u32()).toString("utf8");
+  }
+
+  payload(): { data: Payload; flags: number } {
+    const flags = this.u8();
+    const len = this.u32();
+    const raw = this.bytes(len);
+    // copy binary payloads: the batch buffer may be reused by the transport
+    return { flags, data: flags & FLAG_BINARY ? Buffer.from(raw) : raw.toString("utf8") };
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The relay protocol between io-nodes and app-nodes.
+ *
+ * Frames travel in batches: everything one node has for one peer in one tick becomes one transport
+ * message. A batch names its sender and carries a sequence number, so the receiver can acknowledge
+ * what it has processed and the sender can replay what was not (see `io-node/app-link.ts`).
+ */
+
+/** Bumped on any incompatible change of the batch layout; a node drops batches of another version. */
+export const PROTOCOL_VERSION = 1;
+
+export enum FrameType {
+  /** io → app: a client connection was handed to this app-node (handshake in `handshake`). */
+  OPEN = 1,
+  /** io → app: an Engine.IO message from the client (a Socket.IO packet or a binary attachment). */
+  DATA = 2,
+  /** io → app: the client connection closed. */
+  CLOSE = 3,
+  /** io → app: the connection moved to another transport (polling → websocket). */
+  UPGRADE = 4,
+  /** app → io: an Engine.IO message for the client. */
+  WRITE = 5,
+  /** app → io: close the client connection. */
+  DISCONNECT = 6,
+  /** app → io: every batch up to `seq` has been processed. */
+  ACK = 7,
+  /** io → app: this app-node no longer owns the connection (it was re-homed while it looked dead). */
+  REVOKE = 8,
+}
+
+/** What the app-node needs to rebuild `socket.handshake` and `socket.conn` exactly as the client sent them. */
+export interface Handshake {
+  /** Engine.IO protocol revision of the client (4 for Socket.IO v3/v4 clients). */
+  protocol: number;
+  headers: Record<string, string | string[] | undefined>;
+  url: string;
+  query: Record<string, string>;
+  remoteAddress: string;
+  secure: boolean;
+  transport: string;
+  /** True when the connection was opened on another app-node that has since died. */
+  rehomed?: boolean;
+}
+
+export type Payload = string | Buffer;
+
+export type Frame =
+  | { type: FrameType.OPEN; connId: string; handshake: Handshake }
+  | { type: FrameType.DATA; connId: string; data: Payload }
+  | { type: FrameType.CLOSE; connId: string; reason: string; description?: string }
+  | { type: FrameType.UPGRADE; connId: string; transport: string }
+  | { type: FrameType.WRITE; connId: string; data: Payload; compress: boolean; volatile: boolean }
+  | { type: FrameType.DISCONNECT; connId: string }
+  | { type: FrameType.ACK; seq: number }
+  | { type: FrameType.REVOKE; connId: string };
+
+export interface Batch {
+  version: number;
+  /** Node id of the sender. */
+  from: string;
+  /** Per (sender, receiver) sequence number, starting at 1. */
+  seq: number;
+  frames: Frame[];
+}

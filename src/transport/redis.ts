@@ -1,0 +1,219 @@
+import Redis, { RedisOptions } from "ioredis";
+import { debug as makeDebug, warn } from "../log";
+import { Transport, Unsubscribe } from "./transport";
+
+const debug = makeDebug("transport:redis");
+
+/** Where to find Redis: a URL (`redis://host:port/db`), ioredis options, or a ready ioredis client. */
+export type RedisConfig = string | RedisOptions | Redis;
+
+export interface RedisTransportOptions {
+  /** Max entries kept in a node's inbox stream (approximate trim). @default 100000 */
+  maxInboxLength?: number;
+  /** How many inbox entries one read takes at most. @default 512 */
+  readBatch?: number;
+}
+
+/** One inbox entry: the payload is stored under this single field. */
+const FIELD = "p";
+
+export function createRedisClient(config: RedisConfig): { client: Redis; owned: boolean } {
+  if (config instanceof Redis) return { client: config, owned: false };
+  const client =
+    typeof config === "string"
+      ? new Redis(config, { enableAutoPipelining: true, maxRetriesPerRequest: null })
+      : new Redis({ enableAutoPipelining: true, maxRetriesPerRequest: null, ...config });
+  return { client, owned: true };
+}
+
+/**
+ * Redis transport: inboxes are streams (ordered, kept across a reconnect, trimmed by their reader),
+ * fan-out is pub/sub, the registry is one hash, sessions are expiring strings.
+ */
+export class RedisTransport implements Transport {
+  readonly kind = "redis";
+  private readonly cmd: Redis;
+  private readonly ownsCmd: boolean;
+  private readonly sub: Redis;
+  private readonly readers: Redis[] = [];
+  private readonly handlers = new Map<string, Set<(payload: Buffer) => void>>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly maxInboxLength: number;
+  private readonly readBatch: number;
+  private closed = false;
+
+  constructor(config: RedisConfig, readonly prefix: string, opts: RedisTransportOptions = {}) {
+    const { client, owned } = createRedisClient(config);
+    this.cmd = client;
+    this.ownsCmd = owned;
+    this.sub = client.duplicate();
+    this.maxInboxLength = opts.maxInboxLength ?? 100_000;
+    this.readBatch = opts.readBatch ?? 512;
+    for (const [name, conn] of [["commands", this.cmd], ["subscriber", this.sub]] as const) {
+      conn.on("error", (err: Error) => warn(`redis-${name}`, `redis ${name} connection: ${err.message}`));
+    }
+    this.sub.on("messageBuffer", (channel: Buffer, message: Buffer) => {
+      const handlers = this.handlers.get(channel.toString());
+      if (!handlers) return;
+      for (const handler of handlers) {
+        try {
+          handler(message);
+        } catch (err) {
+          warn("redis-handler", `handler for ${channel} threw: ${(err as Error).stack}`);
+        }
+      }
+    });
+  }
+
+  private key(name: string): string {
+    return `${this.prefix}:${name}`;
+  }
+
+  send(nodeId: string, payload: Buffer): void {
+    if (this.closed) return;
+    this.cmd
+      .xadd(this.key(`inbox:${nodeId}`), "MAXLEN", "~", this.maxInboxLength, "*", FIELD, payload)
+      .catch((err: Error) => warn("redis-send", `could not send to ${nodeId}: ${err.message}`));
+  }
+
+  async listen(nodeId: string, onPayload: (payload: Buffer) => void): Promise<void> {
+    const reader = this.cmd.duplicate();
+    reader.on("error", (err: Error) => warn("redis-reader", `redis inbox reader: ${err.message}`));
+    this.readers.push(reader);
+    const key = this.key(`inbox:${nodeId}`);
+    let lastId = "0";
+    // the reader trims what it has consumed, so a stream never grows with read entries
+    const trim = setInterval(() => {
+      if (lastId !== "0") this.cmd.xtrim(key, "MINID", lastId).catch(() => undefined);
+    }, 2_000);
+    trim.unref();
+    this.timers.push(trim);
+    const loop = async () => {
+      while (!this.closed) {
+        try {
+          const res = (await reader.xreadBuffer(
+            "COUNT",
+            this.readBatch,
+            "BLOCK",
+            2_000,
+            "STREAMS",
+            key,
+            lastId,
+          )) as Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
+          if (!res) continue;
+          for (const [, entries] of res) {
+            for (const [id, fields] of entries) {
+              lastId = id.toString();
+              const payload = fields[1];
+              if (!payload) continue;
+              try {
+                onPayload(payload);
+              } catch (err) {
+                warn("inbox-handler", `inbox handler threw: ${(err as Error).stack}`);
+              }
+            }
+          }
+        } catch (err) {
+          if (this.closed) return;
+          debug("inbox read failed: %s", (err as Error).message);
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+    };
+    void loop();
+  }
+
+  async dropInbox(nodeId: string): Promise<void> {
+    await this.cmd.del(this.key(`inbox:${nodeId}`));
+  }
+
+  async publish(channel: string, payload: Buffer): Promise<void> {
+    await this.cmd.publish(this.key(channel), payload);
+  }
+
+  async subscribe(channel: string, onPayload: (payload: Buffer) => void): Promise<Unsubscribe> {
+    const name = this.key(channel);
+    let set = this.handlers.get(name);
+    if (!set) {
+      this.handlers.set(name, (set = new Set()));
+      await this.sub.subscribe(name);
+    }
+    const handler = (payload: Buffer) => onPayload(payload);
+    set.add(handler);
+    return async () => {
+      const current = this.handlers.get(name);
+      if (!current?.delete(handler) || current.size > 0) return;
+      this.handlers.delete(name);
+      if (!this.closed) await this.sub.unsubscribe(name).catch(() => undefined);
+    };
+  }
+
+  async putNode(nodeId: string, record: string): Promise<void> {
+    await this.cmd.hset(this.key("nodes"), nodeId, record);
+  }
+
+  async removeNode(nodeId: string): Promise<void> {
+    await this.cmd.hdel(this.key("nodes"), nodeId);
+  }
+
+  async listNodes(): Promise<Record<string, string>> {
+    const type = await this.cmd.type(this.key("nodes"));
+    if (type !== "hash" && type !== "none") {
+      warn("registry-type", `${this.key("nodes")} is a ${type}, not a hash: ignoring it`);
+      return {};
+    }
+    return this.cmd.hgetall(this.key("nodes"));
+  }
+
+  async setValue(key: string, value: Buffer, ttlMs: number): Promise<void> {
+    await this.cmd.set(this.key(key), value, "PX", Math.max(1, Math.round(ttlMs)));
+  }
+
+  async getValue(key: string): Promise<Buffer | null> {
+    return this.cmd.getBuffer(this.key(key));
+  }
+
+  async deleteValue(key: string): Promise<void> {
+    await this.cmd.del(this.key(key));
+  }
+
+  async appendLog(key: string, payload: Buffer, maxLen: number): Promise<string> {
+    const id = await this.cmd.xadd(this.key(key), "MAXLEN", "~", maxLen, "*", FIELD, payload);
+    return id as string;
+  }
+
+  async readLog(key: string, afterId: string): Promise<Array<{ id: string; payload: Buffer }> | null> {
+    if (!/^[0-9]+-[0-9]+$/.test(afterId)) return null;
+    const anchor = await this.cmd.xrange(this.key(key), afterId, afterId);
+    if (anchor.length === 0) return null;
+    return this.range(key, `(${afterId}`);
+  }
+
+  async readLogSince(key: string, ms: number): Promise<Array<{ id: string; payload: Buffer }>> {
+    return this.range(key, `(${Math.floor(ms)}-0`);
+  }
+
+  private async range(key: string, start: string): Promise<Array<{ id: string; payload: Buffer }>> {
+    const entries = (await this.cmd.xrangeBuffer(this.key(key), start, "+")) as Array<[Buffer, Buffer[]]>;
+    return entries.filter(([, f]) => f[1]).map(([id, f]) => ({ id: id.toString(), payload: f[1] }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.timers.forEach(clearInterval);
+    this.handlers.clear();
+    for (const reader of this.readers) reader.disconnect();
+    this.sub.disconnect();
+    if (!this.ownsCmd) return;
+    if (this.cmd.status !== "ready") {
+      this.cmd.disconnect();
+      return;
+    }
+    // flush what is queued, but never wait on a Redis that has gone away
+    const quit = this.cmd.quit().catch(() => undefined);
+    const timeout = new Promise((r) => setTimeout(r, 1_000).unref());
+    await Promise.race([quit, timeout]);
+    this.cmd.disconnect();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The seam between socket.io-cluster's nodes and whatever carries their messages.
+ *
+ * Two implementations: `memory` (in-process, for the embedded default and tests) and `redis`
+ * (ioredis, for real clusters). Every key or channel name below is relative: a transport scopes
+ * it under its cluster prefix, so two clusters can share one Redis.
+ */
+export type Unsubscribe = () => Promise<void>;
+
+export interface Transport {
+  /** "memory" or "redis", for logs and the status endpoints. */
+  readonly kind: string;
+  /** The cluster prefix every key and channel lives under. */
+  readonly prefix: string;
+
+  /**
+   * Appends a payload to the inbox of node `nodeId`. Payloads to one inbox are delivered in the
+   * order they were sent and survive a short loss of the connection to the broker.
+   */
+  send(nodeId: string, payload: Buffer): void;
+  /** Starts delivering this node's inbox to `onPayload`, in order, until `close()`. */
+  listen(nodeId: string, onPayload: (payload: Buffer) => void): Promise<void>;
+  /** Drops the inbox of a node that will never read it again. */
+  dropInbox(nodeId: string): Promise<void>;
+
+  /** Fan-out to every subscriber of `channel`, at most once. */
+  publish(channel: string, payload: Buffer): Promise<void>;
+  /** Adds a handler for `channel`; resolves with a function that removes it again. */
+  subscribe(channel: string, onPayload: (payload: Buffer) => void): Promise<Unsubscribe>;
+
+  /** The node registry: one record per live node, refreshed by its heartbeat. */
+  putNode(nodeId: string, record: string): Promise<void>;
+  removeNode(nodeId: string): Promise<void>;
+  /** Every record in the registry, as stored (callers validate them: anyone can write to Redis). */
+  listNodes(): Promise<Record<string, string>>;
+
+  /** A value that expires by itself (connection-state-recovery sessions). */
+  setValue(key: string, value: Buffer, ttlMs: number): Promise<void>;
+  getValue(key: string): Promise<Buffer | null>;
+  deleteValue(key: string): Promise<void>;
+
+  /**
+   * Appends to a bounded log and returns the entry's id, "<ms>-<seq>", ordered like Redis stream ids.
+   * Used to replay the packets a recovering client missed.
+   */
+  appendLog(key: string, payload: Buffer, maxLen: number): Promise<string>;
+  /** The entries after `afterId`; null when `afterId` is no longer (or never was) in the log. */
+  readLog(key: string, afterId: string): Promise<Array<{ id: string; payload: Buffer }> | null>;
+  /** Entries with ids after `<ms>-0`; used when a client received nothing since `ms`. */
+  readLogSince(key: string, ms: number): Promise<Array<{ id: string; payload: Buffer }>>;
+
+  /** Releases every connection and timer. Idempotent. */
+  close(): Promise<void>;
+}

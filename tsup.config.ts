@@ -1,0 +1,16 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: { index: "src/index.ts", cli: "src/cli.ts" },
+  format: ["cjs"],
+  target: "node18",
+  dts: { entry: { index: "src/index.ts" } },
+  sourcemap: true,
+  clean: true,
+  splitting: false,
+  // like socket.io: require("socket.io-cluster")(httpServer, opts) is a server too
+  footer: ({ format }) =>
+    format === "cjs"
+      ? { js: 'if (module.exports.Server) module.exports = Object.assign((srv, opts) => new module.exports.Server(srv, opts), module.exports);' }
+      : {},
+});
