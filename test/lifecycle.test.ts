@@ -112,6 +112,29 @@ describe("node lifecycle", function () {
     expect(reconnects, "a recovered session is invisible to the client").to.equal(0);
   });
 
+  it("io.handOver() moves a socket to another app-node at once, session and all", async () => {
+    // a node timeout far beyond the test's patience: only the hand-over itself can move the socket
+    const p = prefix();
+    const slow = { NODE_TIMEOUT: "60000", RECOVERY: "1", HANDOVER: "1" };
+    const apps = await Promise.all([spawnNode("app-node", env(p, slow)), spawnNode("app-node", env(p, slow))]);
+    const ioNode = createIoNode({ port: 0, redis: REDIS!, prefix: p, heartbeatInterval: 100, nodeTimeout: 60_000 });
+    closers.push(() => ioNode.close());
+    await ioNode.ready();
+    await waitForApps(ioNode, 2);
+    const client = await connect(ioNode.address()!);
+    clients.push(client);
+    await client.timeout(5_000).emitWithAck("join", "lobby");
+    await client.timeout(5_000).emitWithAck("set", "nickname", "grace");
+    const before = await whoami(client);
+    await apps.find((a) => a.id === before.app)!.kill("SIGTERM");
+    const after = await whoami(client);
+    expect(after.app).to.equal(apps.find((a) => a.id !== before.app)!.id);
+    expect(after.id).to.equal(before.id);
+    expect(after.recovered).to.equal(true);
+    expect(after.rooms).to.include("lobby");
+    expect(after.data).to.deep.equal({ nickname: "grace" });
+  });
+
   it("disconnects an io-node's sockets with a transport reason when the io-node is SIGKILLed", async () => {
     const p = prefix();
     const app = new Server({ cluster: { redis: REDIS!, prefix: p, ...TIMINGS } });

@@ -20,6 +20,8 @@ export class AppNode {
   private messages = 0;
   private readonly started: Promise<void>;
   private closed = false;
+  /** Set by `leave()`: batches are neither processed nor acknowledged, so io-nodes replay them elsewhere. */
+  private leaving = false;
 
   constructor(readonly cluster: ResolvedClusterOptions) {
     this.registry = new NodeRegistry(
@@ -63,6 +65,7 @@ export class AppNode {
   }
 
   private onBatch(batch: Batch): void {
+    if (this.leaving) return;
     for (const frame of batch.frames) {
       try {
         this.handleFrame(batch.from, frame);
@@ -97,6 +100,19 @@ export class AppNode {
       default:
         warn("unexpected-frame", `app-node ${this.id} ignores a frame of type ${frame.type} from ${from}`);
     }
+  }
+
+  /**
+   * Leaves the cluster without closing the connections this node owns: from now on nothing is
+   * processed or acknowledged, and the io-nodes, told at once, hand the connections (and what
+   * this node did not acknowledge) to the remaining app-nodes.
+   */
+  async leave(): Promise<void> {
+    await this.started.catch(() => undefined);
+    this.leaving = true;
+    for (const link of this.links.values()) if (link instanceof RemoteIoLink) link.close();
+    await this.registry.stop();
+    await this.close();
   }
 
   async close(): Promise<void> {

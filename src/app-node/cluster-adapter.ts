@@ -162,6 +162,11 @@ export function createRelayAdapter(transport: Transport, opts: RelayAdapterOptio
       return { sid: stored.sid, pid: stored.pid, rooms: stored.rooms, data: stored.data, missedPackets };
     }
 
+    /** Stores every live session now (before a hand-over). */
+    snapshotNow(): void {
+      this.snapshots?.snapshot();
+    }
+
     override close(): void {
       super.close();
       this.snapshots?.close();

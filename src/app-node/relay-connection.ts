@@ -8,7 +8,8 @@ export interface RelayedRequest {
   headers: Handshake["headers"];
   url: string;
   _query: Record<string, string>;
-  connection: { encrypted: boolean };
+  connection: { encrypted: boolean; remoteAddress: string };
+  socket: { encrypted: boolean; remoteAddress: string };
 }
 
 /**
@@ -37,7 +38,8 @@ export class RelayConnection extends EventEmitter {
       headers: handshake.headers,
       url: handshake.url,
       _query: handshake.query,
-      connection: { encrypted: handshake.secure },
+      connection: { encrypted: handshake.secure, remoteAddress: handshake.remoteAddress },
+      socket: { encrypted: handshake.secure, remoteAddress: handshake.remoteAddress },
     };
     this.remoteAddress = handshake.remoteAddress;
     this.protocol = handshake.protocol;

@@ -1,10 +1,13 @@
 import { EventEmitter } from "events";
-import { debug as makeDebug } from "../log";
+import type { Server as EngineServer } from "engine.io";
+import { debug as makeDebug, warn } from "../log";
 import { Handshake } from "../protocol/frame";
 import { IoLink } from "./io-link";
 import { RelayConnection } from "./relay-connection";
 
 const debug = makeDebug("relay-engine");
+
+const ENGINE_EVENTS = new Set<string | symbol>(["headers", "initial_headers", "connection_error"]);
 
 /**
  * What a Socket.IO `Server` is bound to on an app-node, in place of an Engine.IO server: it emits
@@ -13,6 +16,31 @@ const debug = makeDebug("relay-engine");
  */
 export class RelayEngine extends EventEmitter {
   readonly clients = new Map<string, RelayConnection>();
+  private localEngine?: EngineServer;
+
+  /** The Engine.IO server of a co-located io-node, which receives engine-level hooks. @internal */
+  _setLocalEngine(engine: EngineServer): void {
+    this.localEngine = engine;
+  }
+
+  /**
+   * Adds an Engine.IO middleware. HTTP requests are served by io-nodes, so it applies to the
+   * co-located io-node of this server; standalone io-nodes take theirs in `createIoNode`.
+   *
+   * @example
+   * io.engine.use((req, res, next) => { res.setHeader("x-node", "1"); next(); });
+   */
+  use(middleware: Parameters<EngineServer["use"]>[0]): this {
+    if (this.localEngine) this.localEngine.use(middleware);
+    else warn("engine-use", "io.engine.use(): this app-node has no co-located io-node; the middleware is not applied");
+    return this;
+  }
+
+  /** Engine-level events ("headers", "initial_headers", "connection_error") come from the co-located io-node. */
+  override on(event: string | symbol, listener: (...args: any[]) => void): this {
+    if (ENGINE_EVENTS.has(event)) this.localEngine?.on(event as string, listener);
+    return super.on(event, listener);
+  }
 
   /** Connections owned by this app-node. */
   get clientsCount(): number {

@@ -119,6 +119,7 @@ export class Server<
       { ...rt.options, ownsTransport: false },
     );
     ioNode.attachLocalApp(rt.appNode.id, rt.appNode, rt.options.localFastPath);
+    rt.appNode.engine._setLocalEngine(ioNode.engine);
     if (rt.options.localFastPath) rt.appNode.attachLocalIoNode(ioNode.id, ioNode);
     rt.ioNode = ioNode;
     if (self._serveClient) self.attachServe(httpServer);
@@ -129,6 +130,25 @@ export class Server<
   /** Same as {@link attach}. */
   override listen(srv: TServerInstance | number, opts: Partial<ServerOptions> = {}): this {
     return this.attach(srv, opts);
+  }
+
+  /**
+   * Leaves the cluster at once without closing any connection: the io-nodes hand the connections
+   * this app-node owns to the other app-nodes (restoring their sessions with
+   * `connectionStateRecovery`), and what it had not acknowledged is replayed there. Use it to stop
+   * an app-node for a deploy; the process should exit afterwards. Connections held by a co-located
+   * io-node end with the process.
+   *
+   * @example
+   * process.on("SIGTERM", () => io.handOver().then(() => process.exit(0)));
+   */
+  async handOver(): Promise<void> {
+    const rt = this.ensureRuntime();
+    for (const nsp of (this as unknown as { _nsps: Map<string, { adapter: { snapshotNow?(): void } }> })._nsps.values()) {
+      nsp.adapter.snapshotNow?.();
+    }
+    await rt.appNode.leave();
+    await rt.ioNode?.close();
   }
 
   /** uWebSockets.js is not supported by socket.io-cluster's io-nodes. */

@@ -1,0 +1,172 @@
+import { statSync } from "fs";
+import { createServer, Server as HttpServer } from "http";
+import type { AddressInfo } from "net";
+import { resolve } from "path";
+import { createIoNode, IoNodeOptions } from "../io-node/io-node";
+import { serveClientBundle } from "../io-node/serve-client";
+import { debug as makeDebug } from "../log";
+import { integerFlag, parseCommandArgs, portFlag, UsageError } from "./args";
+import { exitOnSignal, withTimeout } from "./shutdown";
+import { createStaticHandler, RequestHandler } from "./static-files";
+
+const debug = makeDebug("cli:io-node");
+
+export const IO_NODE_HELP = `Usage: socket.io-cluster io-node --port PORT [options]
+
+Starts a standalone io-node: it holds Socket.IO client connections (WebSocket and
+HTTP long-polling) and relays them through Redis to the app-nodes of the cluster.
+
+Options:
+  --port PORT                 port to listen on (required; 0 picks a free one)
+  --host HOST                 interface to bind (default: all interfaces)
+  --redis URL                 Redis of the cluster, e.g. redis://localhost:6379
+                              (default: $SOCKET_IO_CLUSTER_REDIS_URL; one of them is required)
+  --prefix PREFIX             cluster key prefix (default: $SOCKET_IO_CLUSTER_PREFIX or "sioc")
+  --path PATH                 Socket.IO path (default: /socket.io)
+  --public-address HOST:PORT  address browsers use to reach this node (default: the bound one)
+  --cors-origin ORIGIN        allow cross-origin clients from ORIGIN; repeat it for several,
+                              or use * for any origin
+  --transports LIST           comma-separated, among polling,websocket (default: both)
+  --max-http-buffer-size N    largest message a client may send, in bytes (default: 1000000)
+  --ping-interval MS          Engine.IO heartbeat interval (default: 25000)
+  --ping-timeout MS           Engine.IO heartbeat timeout (default: 20000)
+  --no-serve-client           do not serve the browser client at <path>/socket.io.js
+  --static DIR                also serve the files of DIR (index.html at /)
+  -h, --help                  show this help
+`;
+
+const OPTIONS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  redis: { type: "string" },
+  prefix: { type: "string" },
+  path: { type: "string" },
+  "public-address": { type: "string" },
+  "cors-origin": { type: "string", multiple: true },
+  transports: { type: "string" },
+  "max-http-buffer-size": { type: "string" },
+  "ping-interval": { type: "string" },
+  "ping-timeout": { type: "string" },
+  "no-serve-client": { type: "boolean" },
+  static: { type: "string" },
+} as const;
+
+const TRANSPORTS = ["polling", "websocket"];
+/** How long a stop may take before the process exits anyway (e.g. Redis is unreachable). */
+const CLOSE_TIMEOUT_MS = 5_000;
+/** After this long without Redis, say what the node is waiting for instead of staying silent. */
+const SLOW_START_NOTICE_MS = 3_000;
+
+/**
+ * `socket.io-cluster io-node`: runs a standalone io-node until SIGINT or SIGTERM.
+ * Throws a UsageError for bad flags or a missing Redis.
+ */
+export async function runIoNodeCommand(argv: string[]): Promise<void> {
+  const { values } = parseCommandArgs(argv, OPTIONS);
+  if (values.help) {
+    process.stdout.write(IO_NODE_HELP);
+    return;
+  }
+  const port = portFlag("port", values.port);
+  if (port === undefined) throw new UsageError("--port is required");
+  const redis = values.redis ?? (process.env.SOCKET_IO_CLUSTER_REDIS_URL || undefined);
+  if (!redis) {
+    throw new UsageError(
+      "an io-node needs Redis: pass --redis redis://host:6379 or set SOCKET_IO_CLUSTER_REDIS_URL.\n" +
+        "A standalone io-node only relays connections to app-nodes through Redis; to run one process\n" +
+        "without Redis, just start your app (new Server(...) then behaves as plain Socket.IO).",
+    );
+  }
+  const path = values.path ?? "/socket.io";
+  if (!path.startsWith("/")) throw new UsageError(`--path must start with "/", got "${path}"`);
+
+  const httpServer = createServer(values.static ? createStaticHandler(staticDir(values.static)) : notFound);
+  const options: IoNodeOptions = {
+    httpServer,
+    redis,
+    prefix: values.prefix,
+    path,
+    publicAddress: values["public-address"],
+    transports: transportsFlag(values.transports) as IoNodeOptions["transports"],
+    maxHttpBufferSize: integerFlag("max-http-buffer-size", values["max-http-buffer-size"], 1),
+    pingInterval: integerFlag("ping-interval", values["ping-interval"], 1),
+    pingTimeout: integerFlag("ping-timeout", values["ping-timeout"], 1),
+    cors: corsFlag(values["cors-origin"]),
+    // served below, because the node only serves the client on HTTP servers it creates itself
+    serveClient: false,
+  };
+  for (const key of Object.keys(options) as (keyof IoNodeOptions)[]) {
+    if (options[key] === undefined) delete options[key];
+  }
+
+  const node = createIoNode(options);
+  if (!values["no-serve-client"]) serveClientBundle(httpServer, path);
+  exitOnSignal(async () => {
+    await withTimeout(node.close(), CLOSE_TIMEOUT_MS, "closing the io-node").catch((err: Error) => console.error(err.message));
+    httpServer.closeAllConnections();
+    httpServer.close();
+  });
+
+  await listen(httpServer, port, values.host);
+  const slowNotice = setTimeout(() => console.error(`io-node ${node.id}: waiting for Redis at ${redactUrl(redis)}...`), SLOW_START_NOTICE_MS);
+  await node.ready().finally(() => clearTimeout(slowNotice));
+  const { port: boundPort } = httpServer.address() as AddressInfo;
+  console.log(`io-node ${node.id} listening on http://${urlHost(values.host)}:${boundPort}`);
+  debug("options %o", { ...options, httpServer: undefined, redis: redactUrl(redis) });
+}
+
+const notFound: RequestHandler = (_req, res) => {
+  res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });
+  res.end("Not Found");
+};
+
+function staticDir(dir: string): string {
+  const abs = resolve(dir);
+  if (!statSync(abs, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--static ${dir}: not a directory`);
+  return abs;
+}
+
+function transportsFlag(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const list = raw.split(",").map((t) => t.trim()).filter(Boolean);
+  const bad = list.filter((t) => !TRANSPORTS.includes(t));
+  if (list.length === 0 || bad.length > 0) {
+    throw new UsageError(`--transports must list some of ${TRANSPORTS.join(",")}, got "${raw}"`);
+  }
+  return list;
+}
+
+function corsFlag(origins: string[] | undefined): IoNodeOptions["cors"] {
+  if (!origins || origins.length === 0) return undefined;
+  if (origins.includes("*")) return { origin: "*" };
+  return { origin: origins.length === 1 ? origins[0] : origins };
+}
+
+function listen(httpServer: HttpServer, port: number, host: string | undefined): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    httpServer.once("error", (err: NodeJS.ErrnoException) => {
+      const where = `${host ?? "*"}:${port}`;
+      if (err.code === "EADDRINUSE") reject(new Error(`port ${where} is already in use`));
+      else if (err.code === "EACCES") reject(new Error(`no permission to listen on ${where}`));
+      else reject(err);
+    });
+    httpServer.listen(port, host, () => resolvePromise());
+  });
+}
+
+/** The host to print in a URL: a wildcard bind is reachable as localhost. */
+function urlHost(host: string | undefined): string {
+  if (!host || host === "0.0.0.0" || host === "::") return "localhost";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+/** A Redis URL without its password, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
