@@ -5,6 +5,7 @@ import { resolve } from "path";
 import { createIoNode, IoNodeOptions } from "../io-node/io-node";
 import { serveClientBundle } from "../io-node/serve-client";
 import { debug as makeDebug } from "../log";
+import { redactUrl } from "./redact-url";
 import { integerFlag, parseCommandArgs, portFlag, UsageError } from "./args";
 import { exitOnSignal, withTimeout } from "./shutdown";
 import { createStaticHandler, RequestHandler } from "./static-files";
@@ -158,15 +159,4 @@ function listen(httpServer: HttpServer, port: number, host: string | undefined):
 function urlHost(host: string | undefined): string {
   if (!host || host === "0.0.0.0" || host === "::") return "localhost";
   return host.includes(":") ? `[${host}]` : host;
-}
-
-/** A Redis URL without its password, for logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return url;
-  }
 }
