@@ -57,7 +57,11 @@ export class NodeRegistry extends EventEmitter {
   private seq = 0;
   private stopped = false;
   private polling = false;
+  /** When the registry was last read; after a blind spot (Redis away) nobody is judged on it. */
+  private lastPollAt = 0;
   private unsubscribe?: Unsubscribe;
+  /** Nodes that announced their departure: gone from the registry means dead at once. */
+  private readonly departed = new Set<string>();
 
   constructor(
     private readonly transport: Transport,
@@ -69,7 +73,10 @@ export class NodeRegistry extends EventEmitter {
   }
 
   async start(): Promise<void> {
-    this.unsubscribe = await this.transport.subscribe(CHANGES_CHANNEL, () => void this.poll());
+    this.unsubscribe = await this.transport.subscribe(CHANGES_CHANNEL, (payload) => {
+      this.departed.add(payload.toString());
+      void this.poll();
+    });
     await this.beat();
     await this.poll();
     this.timer = setInterval(() => {
@@ -117,7 +124,14 @@ export class NodeRegistry extends EventEmitter {
     this.polling = true;
     try {
       const raw = await this.transport.listNodes();
-      this.update(raw, Date.now());
+      const now = Date.now();
+      if (this.lastPollAt > 0 && now - this.lastPollAt > this.opts.nodeTimeout / 2) {
+        // we could not see the registry for a while: heartbeats may be late through no fault of
+        // their senders, so everyone starts a fresh timeout instead of being declared dead
+        for (const o of this.observed.values()) if (o.alive) o.lastChange = now;
+      }
+      this.lastPollAt = now;
+      this.update(raw, now);
     } catch (err) {
       warn("registry-poll", `could not read the node registry: ${(err as Error).message}`);
     } finally {
@@ -156,13 +170,19 @@ export class NodeRegistry extends EventEmitter {
       }
     }
     for (const [id, o] of this.observed) {
+      // a record can vanish without its node leaving (a Redis restarted empty): only a node that
+      // said goodbye is dead at once, the others get their timeout
       const gone = !seen.has(id);
-      if (o.alive && (gone || now - o.lastChange > this.opts.nodeTimeout)) {
+      const left = gone && this.departed.has(id);
+      if (o.alive && (left || now - o.lastChange > this.opts.nodeTimeout)) {
         o.alive = false;
         debug("node down: %s (%s)", id, o.record.role);
         this.emit("down", o.record);
       }
-      if (!o.alive && gone) this.observed.delete(id);
+      if (!o.alive && gone) {
+        this.observed.delete(id);
+        this.departed.delete(id);
+      }
       // leftovers of dead nodes are removed by whoever notices them, inbox included
       if (!o.alive && !gone && now - o.record.at > this.opts.nodeTimeout * 3 && id !== this.self().id) {
         void this.transport.removeNode(id).catch(() => undefined);
