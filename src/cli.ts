@@ -1,1 +1,4 @@
-console.log("cli todo")
+#!/usr/bin/env node
+import { runCli } from "./cli/main";
+
+void runCli(process.argv.slice(2));

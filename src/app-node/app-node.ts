@@ -1,6 +1,7 @@
 import { listenInbox } from "../cluster/inbox";
 import { NodeRecord, NodeRegistry } from "../cluster/node-registry";
 import { debug as makeDebug, warn } from "../log";
+import { CLOSE_WAIT_MS, withTimeout } from "../cluster/with-timeout";
 import { newNodeId, ResolvedClusterOptions } from "../options";
 import { Batch, Frame, FrameType } from "../protocol/frame";
 import { IoLink, IoFrameSink, LocalIoLink, RemoteIoLink } from "./io-link";
@@ -108,7 +109,7 @@ export class AppNode {
    * this node did not acknowledge) to the remaining app-nodes.
    */
   async leave(): Promise<void> {
-    await this.started.catch(() => undefined);
+    await withTimeout(this.started.catch(() => undefined), CLOSE_WAIT_MS);
     this.leaving = true;
     for (const link of this.links.values()) if (link instanceof RemoteIoLink) link.close();
     await this.registry.stop();
@@ -118,7 +119,8 @@ export class AppNode {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.started.catch(() => undefined);
+    // a node that never reached Redis must still close
+    await withTimeout(this.started.catch(() => undefined), CLOSE_WAIT_MS);
     for (const link of this.links.values()) if (link instanceof RemoteIoLink) link.close();
     await this.registry.stop();
     if (this.cluster.ownsTransport) await this.cluster.transport.close();

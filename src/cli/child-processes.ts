@@ -6,8 +6,12 @@ import { debug as makeDebug } from "../log";
 const debug = makeDebug("cli:children");
 
 /** How long a child may take to stop on SIGTERM before it gets SIGKILL. */
-const STOP_GRACE_MS = 5_000;
+const STOP_GRACE_MS = 6_000;
 const COLORS = [36, 35, 33, 32, 34, 31];
+/** How long after a child's exit its last output lines may still arrive. */
+const LAST_WORDS_MS = 100;
+/** Lines of a quiet child's output kept to explain its death. */
+const QUIET_LINES_KEPT = 20;
 
 export interface ChildSpec {
   /** Short name, printed before every line of the child's output: `[app-0] ...`. */
@@ -15,6 +19,13 @@ export interface ChildSpec {
   command: string;
   args: string[];
   env?: NodeJS.ProcessEnv;
+  /**
+   * Keep the child's output to ourselves unless it exits unexpectedly: then its last lines are
+   * printed, to explain why. For chatty helpers such as redis-server.
+   */
+  quiet?: boolean;
+  /** Sees each line the child writes to stdout, e.g. to notice that it is ready. */
+  onOutputLine?: (line: string) => void;
 }
 
 export interface ManagedChild {
@@ -52,16 +63,30 @@ export class ChildProcesses {
     const child: ManagedChild = { name: spec.name, process: proc, exited: false };
     this.children.push(child);
     const prefix = this.prefix(spec.name);
-    relayLines(proc.stdout!, process.stdout, prefix);
-    relayLines(proc.stderr!, process.stderr, prefix);
+    const recent: string[] = [];
+    const print = (to: Writable) => (line: string) => {
+      if (!spec.quiet) return to.write(prefix + line + "\n");
+      recent.push(line);
+      if (recent.length > QUIET_LINES_KEPT) recent.shift();
+    };
+    onLines(proc.stdout!, print(process.stdout), spec.onOutputLine);
+    onLines(proc.stderr!, print(process.stderr));
+    const unexpectedExit = (description: string) => {
+      if (this.stopping) return;
+      // the exit event can come before the last output lines: let them arrive first
+      setTimeout(() => {
+        for (const line of recent.splice(0)) process.stderr.write(prefix + line + "\n");
+        this.onUnexpectedExit(child, description);
+      }, LAST_WORDS_MS);
+    };
     proc.on("error", (err) => {
       child.exited = true;
-      if (!this.stopping) this.onUnexpectedExit(child, `could not start: ${err.message}`);
+      unexpectedExit(`could not start: ${err.message}`);
     });
     proc.on("exit", (code, signal) => {
       child.exited = true;
       debug("%s exited (code %s, signal %s)", spec.name, code, signal);
-      if (!this.stopping) this.onUnexpectedExit(child, signal ? `was killed by ${signal}` : `exited with code ${code}`);
+      unexpectedExit(signal ? `was killed by ${signal}` : `exited with code ${code}`);
     });
     debug("started %s: %s %o (pid %d)", spec.name, spec.command, spec.args, proc.pid);
     return child;
@@ -91,8 +116,10 @@ export class ChildProcesses {
   }
 }
 
-function relayLines(from: Readable, to: Writable, prefix: string): void {
-  createInterface({ input: from, crlfDelay: Infinity }).on("line", (line) => to.write(prefix + line + "\n"));
+function onLines(from: Readable, ...handlers: (((line: string) => void) | undefined)[]): void {
+  createInterface({ input: from, crlfDelay: Infinity }).on("line", (line) => {
+    for (const handler of handlers) handler?.(line);
+  });
 }
 
 function stopChild(child: ManagedChild): Promise<void> {

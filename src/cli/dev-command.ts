@@ -2,11 +2,13 @@ import { statSync } from "fs";
 import { basename, dirname, join, relative, resolve } from "path";
 import { debug as makeDebug } from "../log";
 import { integerFlag, parseCommandArgs, portFlag, UsageError } from "./args";
-import { ChildProcesses, ManagedChild } from "./child-processes";
-import { chooseDevRedis, DevRedis } from "./dev-redis";
+import { ChildProcesses } from "./child-processes";
+import { chooseDevRedis, DevRedis, startDevRedis } from "./dev-redis";
 import { printDevSummary, DevNode } from "./dev-summary";
-import { isPortFree, waitForPort } from "./ports";
+import { IO_NODE_READY_LINE } from "./io-node-command";
+import { canConnect, isPortFree } from "./ports";
 import { exitOnSignal } from "./shutdown";
+import { waitFor } from "./wait-for";
 
 const debug = makeDebug("cli:dev");
 
@@ -89,8 +91,8 @@ export async function runDevCommand(argv: string[]): Promise<void> {
     await children.stop([nodes.map((n) => n.child)]);
   });
 
-  const redis = await chooseDevRedis(plan.redis, children);
-  if (!redis) {
+  const source = chooseDevRedis(plan.redis);
+  if (!source) {
     console.log(
       `[dev] No Redis is configured (--redis or SOCKET_IO_CLUSTER_REDIS_URL) and redis-server is not installed:\n` +
         `[dev] falling back to the in-memory default, which is a single process. Running only ${relative(process.cwd(), plan.appFile) || plan.appFile}\n` +
@@ -100,9 +102,11 @@ export async function runDevCommand(argv: string[]): Promise<void> {
     plan.ioNodes = 0;
   }
   await assertPortsFree(plan);
+  const redis = source && (await startDevRedis(source, children));
+  if (stopping) return;
   for (let i = 0; i < plan.appNodes; i++) nodes.push(startAppNode(plan, i, redis, children));
-  for (let i = 0; i < plan.ioNodes; i++) nodes.push(startIoNode(plan, i, redis!, children));
-  await Promise.all(nodes.map(async (n) => (n.up = await waitForPort("127.0.0.1", n.port, START_TIMEOUT_MS, () => n.child.exited))));
+  if (redis) for (let i = 0; i < plan.ioNodes; i++) nodes.push(startIoNode(plan, i, redis, children));
+  await Promise.all(nodes.map(async (n) => (n.up = await waitFor(n.isReady, START_TIMEOUT_MS, () => n.child.exited))));
   if (!stopping) printDevSummary(plan.appFile, redis, plan.prefix, nodes);
 }
 
@@ -111,7 +115,7 @@ function makePlan(values: Record<string, string | boolean | undefined>, position
     throw new UsageError(positionals.length === 0 ? "APP_FILE is missing" : `expected one APP_FILE, got ${positionals.join(" ")}`);
   }
   const appFile = resolve(positionals[0]);
-  if (!statSync(appFile, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`APP_FILE ${positionals[0]}: no such file`);
+  if (!statSync(appFile, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`APP_FILE ${positionals[0]}: no such file (expected a .js file to run with node)`);
   const str = (k: string) => values[k] as string | undefined;
   const plan: DevPlan = {
     appFile,
@@ -139,7 +143,7 @@ async function assertPortsFree(plan: DevPlan): Promise<void> {
   const busy: number[] = [];
   for (const port of ports) if (!(await isPortFree(port))) busy.push(port);
   if (busy.length > 0) {
-    throw new UsageError(`port${busy.length > 1 ? "s" : ""} ${busy.join(", ")} already in use: stop what uses them or pick another --port`);
+    throw new UsageError(`port${busy.length > 1 ? "s" : ""} ${busy.join(", ")} already in use: free ${busy.length > 1 ? "them" : "it"} or pick another --port`);
   }
 }
 
@@ -149,15 +153,21 @@ function startAppNode(plan: DevPlan, i: number, redis: DevRedis | undefined, chi
   if (redis) env.SOCKET_IO_CLUSTER_REDIS_URL = redis.url;
   else delete env.SOCKET_IO_CLUSTER_REDIS_URL;
   const child = children.start({ name: `app-${i}`, command: process.execPath, args: [plan.appFile], env });
-  return { role: "app", name: child.name, port, child, up: false };
+  // an app says nothing we could rely on: it is up once it accepts connections
+  return { role: "app", name: child.name, port, child, up: false, isReady: () => canConnect("127.0.0.1", port) };
 }
 
 function startIoNode(plan: DevPlan, i: number, redis: DevRedis, children: ChildProcesses): DevNode {
   const port = plan.port + plan.appNodes + i;
-  const args = [...process.execArgv, cliScript(), "io-node", "--port", String(port), "--redis", redis.url, "--prefix", plan.prefix];
+  // the node flags we run with (e.g. a TypeScript loader), minus a debugger that would want our port
+  const nodeFlags = process.execArgv.filter((flag) => !flag.startsWith("--inspect"));
+  const args = [...nodeFlags, cliScript(), "io-node", "--port", String(port), "--redis", redis.url, "--prefix", plan.prefix];
   if (plan.staticDir) args.push("--static", plan.staticDir);
-  const child: ManagedChild = children.start({ name: `io-${i}`, command: process.execPath, args });
-  return { role: "io", name: child.name, port, child, up: false };
+  // its port opens before it has joined the cluster; the line it prints comes after
+  let joined = false;
+  const onOutputLine = (line: string) => (joined ||= IO_NODE_READY_LINE.test(line));
+  const child = children.start({ name: `io-${i}`, command: process.execPath, args, onOutputLine });
+  return { role: "io", name: child.name, port, child, up: false, isReady: () => joined };
 }
 
 /** This CLI's own entry script, to start io-nodes the same way we were started. */

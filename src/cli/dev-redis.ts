@@ -1,9 +1,12 @@
-import { redactUrl } from "./redact-url";
+import { UsageError } from "./args";
 import { ChildProcesses, ManagedChild } from "./child-processes";
 import { findExecutable } from "./find-executable";
 import { canConnect } from "./ports";
 import { startPrivateRedis } from "./private-redis";
-import { UsageError } from "./args";
+import { redactUrl } from "./redact-url";
+
+/** Where a `dev` cluster gets Redis from; undefined means none: the in-memory default. */
+export type DevRedisSource = { kind: "configured"; url: string } | { kind: "private"; binary: string } | undefined;
 
 export interface DevRedis {
   url: string;
@@ -14,17 +17,22 @@ export interface DevRedis {
 }
 
 /**
- * The Redis a `dev` cluster uses: the one configured (checked to be reachable), else a private
- * redis-server if one is installed, else undefined: the in-memory default, one process.
+ * The configured Redis if any, else a private redis-server if one is installed, else none.
+ * Decides without starting anything, so a usage error leaves nothing behind.
  */
-export async function chooseDevRedis(configured: string | undefined, children: ChildProcesses): Promise<DevRedis | undefined> {
-  if (configured) {
-    await assertReachable(configured);
-    return { url: configured, description: redactUrl(configured) };
-  }
+export function chooseDevRedis(configured: string | undefined): DevRedisSource {
+  if (configured) return { kind: "configured", url: configured };
   const binary = findExecutable("redis-server");
-  if (!binary) return undefined;
-  const redis = await startPrivateRedis(binary, children);
+  return binary ? { kind: "private", binary } : undefined;
+}
+
+/** Checks that a configured Redis answers, or starts the private one. */
+export async function startDevRedis(source: NonNullable<DevRedisSource>, children: ChildProcesses): Promise<DevRedis> {
+  if (source.kind === "configured") {
+    await assertReachable(source.url);
+    return { url: source.url, description: redactUrl(source.url) };
+  }
+  const redis = await startPrivateRedis(source.binary, children);
   return { ...redis, description: `${redis.url} (a private redis-server started for this run)` };
 }
 
@@ -34,7 +42,7 @@ async function assertReachable(url: string): Promise<void> {
   try {
     parsed = new URL(url);
   } catch {
-    throw new UsageError(`--redis must be a URL like redis://localhost:6379, got "${url}"`);
+    throw new UsageError(`the Redis URL must look like redis://localhost:6379, got "${url}"`);
   }
   if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") return;
   const host = (parsed.hostname || "localhost").replace(/^\[(.*)\]$/, "$1");

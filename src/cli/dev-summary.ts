@@ -8,14 +8,16 @@ export interface DevNode {
   name: string;
   port: number;
   child: ManagedChild;
-  /** Whether its port accepted connections during startup. */
+  /** Whether it got ready during startup. */
   up: boolean;
+  /** Whether it is ready now: listening, and for an io-node, part of the cluster. */
+  isReady: () => boolean | Promise<boolean>;
 }
 
 /** Prints what `dev` started and the URLs to open. */
 export function printDevSummary(appFile: string, redis: DevRedis | undefined, prefix: string, nodes: DevNode[]): void {
   const url = (n: DevNode) => {
-    const state = n.up ? "" : n.child.exited ? "  (exited)" : "  (not listening yet: does the app listen on process.env.PORT?)";
+    const state = n.up ? "" : n.child.exited ? "  (exited)" : n.role === "app" ? "  (not listening yet: does the app listen on process.env.PORT?)" : "  (not ready yet)";
     return `http://localhost:${n.port}  [${n.name}]${state}`;
   };
   const apps = nodes.filter((n) => n.role === "app");

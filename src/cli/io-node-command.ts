@@ -3,7 +3,6 @@ import { createServer, Server as HttpServer } from "http";
 import type { AddressInfo } from "net";
 import { resolve } from "path";
 import { createIoNode, IoNodeOptions } from "../io-node/io-node";
-import { serveClientBundle } from "../io-node/serve-client";
 import { debug as makeDebug } from "../log";
 import { redactUrl } from "./redact-url";
 import { integerFlag, parseCommandArgs, portFlag, UsageError } from "./args";
@@ -53,8 +52,10 @@ const OPTIONS = {
 } as const;
 
 const TRANSPORTS = ["polling", "websocket"];
+/** The line an io-node prints once it serves clients; `dev` waits for it. */
+export const IO_NODE_READY_LINE = /^io-node \S+ listening on http:/;
 /** How long a stop may take before the process exits anyway (e.g. Redis is unreachable). */
-const CLOSE_TIMEOUT_MS = 5_000;
+const CLOSE_TIMEOUT_MS = 3_000;
 /** After this long without Redis, say what the node is waiting for instead of staying silent. */
 const SLOW_START_NOTICE_MS = 3_000;
 
@@ -93,15 +94,13 @@ export async function runIoNodeCommand(argv: string[]): Promise<void> {
     pingInterval: integerFlag("ping-interval", values["ping-interval"], 1),
     pingTimeout: integerFlag("ping-timeout", values["ping-timeout"], 1),
     cors: corsFlag(values["cors-origin"]),
-    // served below, because the node only serves the client on HTTP servers it creates itself
-    serveClient: false,
+    serveClient: !values["no-serve-client"],
   };
   for (const key of Object.keys(options) as (keyof IoNodeOptions)[]) {
     if (options[key] === undefined) delete options[key];
   }
 
   const node = createIoNode(options);
-  if (!values["no-serve-client"]) serveClientBundle(httpServer, path);
   exitOnSignal(async () => {
     await withTimeout(node.close(), CLOSE_TIMEOUT_MS, "closing the io-node").catch((err: Error) => console.error(err.message));
     httpServer.closeAllConnections();

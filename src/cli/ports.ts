@@ -1,3 +1,4 @@
+import { waitFor } from "./wait-for";
 import { connect, createServer } from "net";
 
 /** A TCP port nobody listens on right now, picked by the system. */
@@ -41,11 +42,6 @@ export function canConnect(host: string, port: number, timeoutMs = 1000): Promis
  * Resolves true once host:port accepts connections, false after `timeoutMs` or as soon as
  * `gaveUp()` says the process that should listen there is gone.
  */
-export async function waitForPort(host: string, port: number, timeoutMs: number, gaveUp: () => boolean = () => false): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !gaveUp()) {
-    if (await canConnect(host, port, 500)) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
+export function waitForPort(host: string, port: number, timeoutMs: number, gaveUp?: () => boolean): Promise<boolean> {
+  return waitFor(() => canConnect(host, port, 500), timeoutMs, gaveUp);
 }

@@ -17,6 +17,7 @@ export async function startPrivateRedis(binary: string, children: ChildProcesses
   const port = await findFreePort();
   const child = children.start({
     name: "redis",
+    quiet: true,
     command: binary,
     args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"],
   });

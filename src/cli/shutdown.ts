@@ -3,17 +3,24 @@ import { debug as makeDebug } from "../log";
 const debug = makeDebug("cli");
 
 /**
- * Runs `stop` on the first SIGINT or SIGTERM, then exits with its code. A second signal while
- * stopping exits at once with code 1, so an impatient Ctrl-C always works.
+ * A signal this soon after the first is the same request delivered twice: a terminal's Ctrl-C
+ * reaches the whole process group, and wrappers such as `npm start` forward it once more.
+ */
+const DUPLICATE_SIGNAL_MS = 1_000;
+
+/**
+ * Runs `stop` on the first SIGINT or SIGTERM, then exits with its code. A later signal while
+ * stopping exits at once with code 1, so an impatient second Ctrl-C always works.
  */
 export function exitOnSignal(stop: (signal: NodeJS.Signals) => Promise<number | void>): void {
-  let stopping = false;
+  let firstSignalAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (firstSignalAt !== undefined) {
+      if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
       debug("second %s: exiting now", signal);
       process.exit(1);
     }
-    stopping = true;
+    firstSignalAt = Date.now();
     debug("%s: stopping", signal);
     stop(signal).then(
       (code) => process.exit(code ?? 0),

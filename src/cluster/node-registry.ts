@@ -1,6 +1,7 @@
 import { EventEmitter } from "events";
 import { hostname } from "os";
 import { debug as makeDebug, warn } from "../log";
+import { CLOSE_WAIT_MS, withTimeout } from "./with-timeout";
 import { Transport, Unsubscribe } from "../transport/transport";
 
 const debug = makeDebug("registry");
@@ -197,10 +198,15 @@ export class NodeRegistry extends EventEmitter {
     this.stopped = true;
     clearInterval(this.timer);
     const id = this.self().id;
-    try {
+    const goodbye = async () => {
       await this.transport.removeNode(id);
       await this.transport.publish(CHANGES_CHANNEL, Buffer.from(id));
+      await this.transport.dropInbox(id);
       await this.unsubscribe?.();
+    };
+    try {
+      // with Redis away the goodbye cannot be said; the others will notice the silence
+      await withTimeout(goodbye(), CLOSE_WAIT_MS);
     } catch (err) {
       debug("could not deregister %s: %s", id, (err as Error).message);
     }

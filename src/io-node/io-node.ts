@@ -5,6 +5,7 @@ import { Server as EngineServer, Socket as EioSocket, ServerOptions as EngineSer
 import { listenInbox } from "../cluster/inbox";
 import { NodeRecord, NodeRegistry } from "../cluster/node-registry";
 import { debug as makeDebug, warn } from "../log";
+import { CLOSE_WAIT_MS, withTimeout } from "../cluster/with-timeout";
 import { ClusterOptions, newNodeId, resolveClusterOptions, ResolvedClusterOptions } from "../options";
 import { Batch, Frame, FrameType, Handshake, Payload } from "../protocol/frame";
 import { connectPacket, packetJsonBody, packetNamespace, packetType, SioType, trailingOffset } from "../protocol/socketio-peek";
@@ -85,8 +86,17 @@ export class IoNode extends EventEmitter {
       });
     this.engine = new EngineServer(engineOpts);
     this.engine.attach(this.httpServer, engineOpts);
-    if (serveClient !== false && this.ownsHttpServer) serveClientBundle(this.httpServer, engineOpts.path);
-    if (port !== undefined) this.httpServer.listen(port, host);
+    if (serveClient !== false) serveClientBundle(this.httpServer, engineOpts.path);
+    const listening =
+      port === undefined
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => {
+            this.httpServer.once("error", reject);
+            this.httpServer.listen(port, host, () => {
+              this.httpServer.off("error", reject);
+              resolve();
+            });
+          });
     this.engine.on("connection", (socket: EioSocket) => this.onConnection(socket));
 
     this.registry = new NodeRegistry(
@@ -103,7 +113,9 @@ export class IoNode extends EventEmitter {
     this.registry.on("up", (r: NodeRecord) => this.onNodeUp(r));
     this.registry.on("change", (r: NodeRecord) => r.role === "app" && this.picker.refreshed(r.id));
     this.registry.on("down", (r: NodeRecord) => r.role === "app" && this.onAppDown(r.id));
-    this.started = this.start();
+    this.started = listening.then(() => this.start());
+    // the failure is the caller's through ready(); not an unhandled rejection when nobody asks
+    this.started.catch((err: Error) => warn("io-start", `io-node ${this.id} could not start: ${err.message}`));
   }
 
   private async start(): Promise<void> {
@@ -393,7 +405,8 @@ export class IoNode extends EventEmitter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.started.catch(() => undefined);
+    // a node that never reached Redis must still close
+    await withTimeout(this.started.catch(() => undefined), CLOSE_WAIT_MS);
     for (const hc of this.held.values()) clearTimeout(hc.pendingTimer);
     this.engine.close();
     await this.registry.stop();

@@ -12,6 +12,8 @@ export interface RedisTransportOptions {
   maxInboxLength?: number;
   /** How many inbox entries one read takes at most. @default 512 */
   readBatch?: number;
+  /** ms after the last write at which an inbox stream expires. @default 60000 */
+  inboxTtl?: number;
 }
 
 /** One inbox entry: the payload is stored under this single field. */
@@ -40,6 +42,7 @@ export class RedisTransport implements Transport {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly maxInboxLength: number;
   private readonly readBatch: number;
+  private readonly inboxTtl: number;
   private closed = false;
 
   constructor(config: RedisConfig, readonly prefix: string, opts: RedisTransportOptions = {}) {
@@ -49,6 +52,7 @@ export class RedisTransport implements Transport {
     this.sub = client.duplicate();
     this.maxInboxLength = opts.maxInboxLength ?? 100_000;
     this.readBatch = opts.readBatch ?? 512;
+    this.inboxTtl = opts.inboxTtl ?? 60_000;
     for (const [name, conn] of [["commands", this.cmd], ["subscriber", this.sub]] as const) {
       conn.on("error", (err: Error) => warn(`redis-${name}`, `redis ${name} connection: ${err.message}`));
     }
@@ -71,9 +75,11 @@ export class RedisTransport implements Transport {
 
   send(nodeId: string, payload: Buffer): void {
     if (this.closed) return;
-    this.cmd
-      .xadd(this.key(`inbox:${nodeId}`), "MAXLEN", "~", this.maxInboxLength, "*", FIELD, payload)
-      .catch((err: Error) => warn("redis-send", `could not send to ${nodeId}: ${err.message}`));
+    const key = this.key(`inbox:${nodeId}`);
+    const failed = (err: Error) => warn("redis-send", `could not send to ${nodeId}: ${err.message}`);
+    this.cmd.xadd(key, "MAXLEN", "~", this.maxInboxLength, "*", FIELD, payload).catch(failed);
+    // an inbox nobody writes to any more (its node is gone) expires by itself
+    this.cmd.pexpire(key, this.inboxTtl).catch(failed);
   }
 
   async listen(nodeId: string, onPayload: (payload: Buffer) => void): Promise<void> {
