@@ -45,10 +45,14 @@ describe("node lifecycle", function () {
     await killAll();
   });
 
-  /** Two app-node processes, one in-process io-node, and a client whose owner gets SIGKILLed. */
-  async function clusterWithDoomedOwner(p: string, extraEnv: Record<string, string> = {}) {
-    const apps = await Promise.all([spawnNode("app-node", env(p, extraEnv)), spawnNode("app-node", env(p, extraEnv))]);
-    const ioNode = createIoNode({ port: 0, redis: REDIS!, prefix: p, ...TIMINGS });
+  /**
+   * Two app-node processes, one in-process io-node, and a connected client; `doomed` is the
+   * client's owner, `survivor` the other app-node. `nodeTimeout` applies to every node.
+   */
+  async function clusterWithDoomedOwner(p: string, extraEnv: Record<string, string> = {}, nodeTimeout = TIMINGS.nodeTimeout) {
+    const appEnv = env(p, { NODE_TIMEOUT: String(nodeTimeout), ...extraEnv });
+    const apps = await Promise.all([spawnNode("app-node", appEnv), spawnNode("app-node", appEnv)]);
+    const ioNode = createIoNode({ port: 0, redis: REDIS!, prefix: p, heartbeatInterval: TIMINGS.heartbeatInterval, nodeTimeout });
     closers.push(() => ioNode.close());
     await ioNode.ready();
     await waitForApps(ioNode, 2);
@@ -114,21 +118,13 @@ describe("node lifecycle", function () {
 
   it("io.handOver() moves a socket to another app-node at once, session and all", async () => {
     // a node timeout far beyond the test's patience: only the hand-over itself can move the socket
-    const p = prefix();
-    const slow = { NODE_TIMEOUT: "60000", RECOVERY: "1", HANDOVER: "1" };
-    const apps = await Promise.all([spawnNode("app-node", env(p, slow)), spawnNode("app-node", env(p, slow))]);
-    const ioNode = createIoNode({ port: 0, redis: REDIS!, prefix: p, heartbeatInterval: 100, nodeTimeout: 60_000 });
-    closers.push(() => ioNode.close());
-    await ioNode.ready();
-    await waitForApps(ioNode, 2);
-    const client = await connect(ioNode.address()!);
-    clients.push(client);
+    const { client, doomed, survivor } = await clusterWithDoomedOwner(prefix(), { RECOVERY: "1", HANDOVER: "1" }, 60_000);
     await client.timeout(5_000).emitWithAck("join", "lobby");
     await client.timeout(5_000).emitWithAck("set", "nickname", "grace");
     const before = await whoami(client);
-    await apps.find((a) => a.id === before.app)!.kill("SIGTERM");
+    await doomed.kill("SIGTERM");
     const after = await whoami(client);
-    expect(after.app).to.equal(apps.find((a) => a.id !== before.app)!.id);
+    expect(after.app).to.equal(survivor.id);
     expect(after.id).to.equal(before.id);
     expect(after.recovered).to.equal(true);
     expect(after.rooms).to.include("lobby");
@@ -167,19 +163,11 @@ describe("node lifecycle", function () {
   });
 
   it("re-homes the connections of an app-node stopped with SIGTERM (a deploy)", async () => {
-    const p = prefix();
-    const apps = await Promise.all([spawnNode("app-node", env(p)), spawnNode("app-node", env(p))]);
-    const ioNode = createIoNode({ port: 0, redis: REDIS!, prefix: p, ...TIMINGS });
-    closers.push(() => ioNode.close());
-    await ioNode.ready();
-    await waitForApps(ioNode, 2);
-    const client = await connect(ioNode.address()!);
-    clients.push(client);
-    const owner = (await whoami(client)).app;
+    const { client, doomed, survivor } = await clusterWithDoomedOwner(prefix());
     // SIGTERM without a handler: the process ends at once, like a deploy that just stops the old code
-    await apps.find((a) => a.id === owner)!.kill("SIGTERM");
-    await waitUntil(async () => (await whoami(client).catch(() => undefined))?.app !== owner, 10_000);
-    expect((await whoami(client)).app).to.equal(apps.find((a) => a.id !== owner)!.id);
+    await doomed.kill("SIGTERM");
+    await waitUntil(async () => (await whoami(client).catch(() => undefined))?.app !== doomed.id, 10_000);
+    expect((await whoami(client)).app).to.equal(survivor.id);
   });
 });
 
