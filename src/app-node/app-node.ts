@@ -93,6 +93,9 @@ export class AppNode {
       case FrameType.UPGRADE:
         this.engine.clients.get(frame.connId)?._onUpgrade(frame.transport);
         return;
+      case FrameType.CLIENT_INFO:
+        this.engine.clients.get(frame.connId)?._onClientInfo(frame.info);
+        return;
       case FrameType.REVOKE: {
         const conn = this.engine.clients.get(frame.connId);
         if (conn && conn.ioNodeId === from) conn._onClose("transport close", "connection moved to another app-node");

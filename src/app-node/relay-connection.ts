@@ -25,6 +25,8 @@ export class RelayConnection extends EventEmitter {
   readonly transport: { name: string; writable: boolean };
   /** True when this app-node took the connection over from an app-node that died. */
   readonly rehomed: boolean;
+  /** Fields the io-node adds about this client (the legacy `getClientInfo`); updated before the data they go with. */
+  clientInfo: Record<string, unknown> = {};
 
   constructor(
     readonly id: string,
@@ -85,6 +87,12 @@ export class RelayConnection extends EventEmitter {
     if (this.readyState !== "open") return;
     this.emit("data", data);
     this.emit("message", data);
+  }
+
+  /** @internal */
+  _onClientInfo(info: Record<string, unknown>): void {
+    this.clientInfo = info;
+    this.emit("client-info", info);
   }
 
   /** @internal */

@@ -10,6 +10,7 @@ export interface AppLink {
   data(connId: string, data: Payload): void;
   close(connId: string, reason: string, description?: string): void;
   upgrade(connId: string, transport: string): void;
+  clientInfo(connId: string, info: Record<string, unknown>): void;
   /** The app-node confirmed every batch up to `seq`. */
   acked(seq: number): void;
   /**
@@ -43,6 +44,9 @@ export class LocalAppLink implements AppLink {
   }
   upgrade(connId: string, transport: string): void {
     this.sink.handleFrame(this.ioNodeId, { type: FrameType.UPGRADE, connId, transport });
+  }
+  clientInfo(connId: string, info: Record<string, unknown>): void {
+    this.sink.handleFrame(this.ioNodeId, { type: FrameType.CLIENT_INFO, connId, info });
   }
   acked(): void {}
   takeUnacked(): Map<string, Payload[]> {
@@ -79,6 +83,9 @@ export class RemoteAppLink implements AppLink {
   }
   upgrade(connId: string, transport: string): void {
     this.out.push({ type: FrameType.UPGRADE, connId, transport });
+  }
+  clientInfo(connId: string, info: Record<string, unknown>): void {
+    this.out.push({ type: FrameType.CLIENT_INFO, connId, info });
   }
 
   acked(seq: number): void {

@@ -31,6 +31,8 @@ export class HeldConnection {
   /** The app-node asked for the close: it needs no CLOSE frame back. */
   closedByApp = false;
   pendingTimer?: NodeJS.Timeout;
+  /** The client info last sent to the owner, as JSON, to send it again only when it changed. */
+  sentInfo?: string;
 
   constructor(
     readonly socket: EioSocket,

@@ -41,6 +41,9 @@ export interface IoNodeOptions extends Partial<EngineServerOptions>, AttachOptio
  * An io-node: it holds client connections with the real Engine.IO server and relays each
  * connection's packets to the app-node that owns it.
  *
+ * Events: `joined` and `left` ({ connId, nsp, sid }) when a client's socket in a namespace is
+ * confirmed by its app-node or goes away.
+ *
  * @example
  * const ioNode = createIoNode({ port: 8081, redis: "redis://localhost:6379" });
  * await ioNode.ready();
@@ -62,6 +65,7 @@ export class IoNode extends EventEmitter {
   private readonly pendingTimeout: number;
   private readonly publicAddress?: string;
   private messages = 0;
+  private clientInfoProvider?: (connId: string) => Record<string, unknown> | undefined;
   private readonly started: Promise<void>;
   private closed = false;
 
@@ -153,6 +157,36 @@ export class IoNode extends EventEmitter {
     if (fastPath) this.links.set(appId, new LocalAppLink(appId, this.id, sink));
   }
 
+  /**
+   * Adds fields about each client to what its app-node sees (`socket.conn.clientInfo`), asked
+   * again before each client packet is relayed and sent only when it changed. Used by the legacy
+   * `getClientInfo`; costs nothing when unset.
+   *
+   * @example
+   * ioNode.setClientInfoProvider((connId) => ({ region: "eu" }));
+   */
+  setClientInfoProvider(provider: ((connId: string) => Record<string, unknown> | undefined) | undefined): void {
+    this.clientInfoProvider = provider;
+    for (const hc of this.held.values()) hc.sentInfo = undefined;
+  }
+
+  /** The engine.io socket of a held connection. */
+  clientSocket(connId: string): EioSocket | undefined {
+    return this.held.get(connId)?.socket;
+  }
+
+  private relay(hc: HeldConnection, link: AppLink, data: Payload): void {
+    if (this.clientInfoProvider) {
+      const info = this.clientInfoProvider(hc.id);
+      const json = info ? JSON.stringify(info) : undefined;
+      if (info && json !== hc.sentInfo) {
+        hc.sentInfo = json;
+        link.clientInfo(hc.id, info);
+      }
+    }
+    link.data(hc.id, data);
+  }
+
   private link(appId: string): AppLink {
     let link = this.links.get(appId);
     if (!link) {
@@ -211,6 +245,7 @@ export class IoNode extends EventEmitter {
     clearTimeout(hc.pendingTimer);
     hc.pendingTimer = undefined;
     hc.owner = owner;
+    hc.sentInfo = undefined;
     const link = this.link(owner);
     link.open(hc.id, hc.rehomed ? { ...hc.handshake, rehomed: true, transport: hc.socket.transport.name } : hc.handshake);
     if (!hc.rehomed) {
@@ -245,7 +280,7 @@ export class IoNode extends EventEmitter {
         const type = packetType(p);
         keep = !hc.rehomed || type === SioType.CONNECT || hc.namespaces.has(packetNamespace(p));
       }
-      if (keep) link.data(hc.id, p);
+      if (keep) this.relay(hc, link, p);
     }
   }
 
@@ -257,7 +292,10 @@ export class IoNode extends EventEmitter {
         const nsp = packetNamespace(data);
         hc.namespaces.set(nsp, { auth: packetJsonBody(data) });
       } else if (type === SioType.DISCONNECT) {
-        hc.namespaces.delete(packetNamespace(data));
+        const nsp = packetNamespace(data);
+        const joined = hc.namespaces.get(nsp);
+        hc.namespaces.delete(nsp);
+        if (joined?.sid) this.emit("left", { connId: hc.id, nsp, sid: joined.sid });
       }
     }
     if (hc.state !== "open") {
@@ -269,12 +307,15 @@ export class IoNode extends EventEmitter {
       hc.held.push(data);
       return;
     }
-    this.link(hc.owner!).data(hc.id, data);
+    this.relay(hc, this.link(hc.owner!), data);
   }
 
   private onClientClose(hc: HeldConnection, reason: string, description?: unknown): void {
     this.held.delete(hc.id);
     clearTimeout(hc.pendingTimer);
+    for (const [nsp, joined] of hc.namespaces) {
+      if (joined.sid) this.emit("left", { connId: hc.id, nsp, sid: joined.sid });
+    }
     debug("connection %s closed (%s)", hc.id, reason);
     if (hc.owner && !hc.closedByApp) {
       const desc = description instanceof Error ? description.message : description ? String(description) : undefined;
@@ -353,8 +394,10 @@ export class IoNode extends EventEmitter {
         joined.sid = body?.sid;
         joined.pid = body?.pid;
       }
+      if (body?.sid) this.emit("joined", { connId: hc.id, nsp, sid: body.sid });
     } else {
       hc.namespaces.delete(nsp);
+      if (joined?.sid) this.emit("left", { connId: hc.id, nsp, sid: joined.sid });
     }
     if (wasAwaited && hc.awaiting.size === 0 && hc.state === "rejoining") {
       hc.state = "open";

@@ -18,6 +18,7 @@ const FLAG_VOLATILE = 4;
  *   frame: u8 type | str8 connId | body
  *   bodies: OPEN str32(json handshake) · DATA u8 flags, bytes32 · CLOSE str32 reason, str32 description
  *           UPGRADE str8 transport · WRITE u8 flags, bytes32 · DISCONNECT, REVOKE (none) · ACK u32 seq
+ *           CLIENT_INFO str32(json object)
  * Socket.IO packets are mostly strings; they are copied as UTF-8 with no JSON round trip.
  */
 export function encodeBatch(batch: Batch): Buffer {
@@ -77,6 +78,10 @@ function writeFrame(w: Writer, frame: Frame): void {
       w.str8("");
       w.u32(frame.seq);
       break;
+    case FrameType.CLIENT_INFO:
+      w.str8(frame.connId);
+      w.str32(JSON.stringify(frame.info));
+      break;
     default:
       throw new CodecError(`cannot encode frame type ${(frame as { type: unknown }).type}`);
   }
@@ -114,9 +119,21 @@ function readFrame(r: Reader): Frame {
       return { type, connId };
     case FrameType.ACK:
       return { type, seq: r.u32() };
+    case FrameType.CLIENT_INFO:
+      return { type, connId, info: parseInfo(r.str32()) };
     default:
       throw new CodecError(`unknown frame type ${type}`);
   }
+}
+
+function parseInfo(json: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(json) as unknown;
+    if (v && typeof v === "object" && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new CodecError("client info is not a JSON object");
 }
 
 function parseHandshake(json: string): Handshake {

@@ -26,6 +26,8 @@ export enum FrameType {
   ACK = 7,
   /** io → app: this app-node no longer owns the connection (it was re-homed while it looked dead). */
   REVOKE = 8,
+  /** io → app: fields an io-node adds about a client (legacy `getClientInfo`), sent before the data they go with. */
+  CLIENT_INFO = 9,
 }
 
 /** What the app-node needs to rebuild `socket.handshake` and `socket.conn` exactly as the client sent them. */
@@ -52,7 +54,8 @@ export type Frame =
   | { type: FrameType.WRITE; connId: string; data: Payload; compress: boolean; volatile: boolean }
   | { type: FrameType.DISCONNECT; connId: string }
   | { type: FrameType.ACK; seq: number }
-  | { type: FrameType.REVOKE; connId: string };
+  | { type: FrameType.REVOKE; connId: string }
+  | { type: FrameType.CLIENT_INFO; connId: string; info: Record<string, unknown> };
 
 export interface Batch {
   version: number;
