@@ -28,3 +28,4 @@ export type {
   ExtendedError,
   Event,
 } from "socket.io";
+export * from "./legacy";

@@ -5,6 +5,7 @@ import { Server as SocketIOServer, ServerOptions as SocketIOServerOptions, Defau
 import type { EventsMap } from "socket.io/dist/typed-events";
 import { debug as makeDebug } from "../log";
 import { ClusterOptions, resolveClusterOptions, ResolvedClusterOptions } from "../options";
+import type { Transport } from "../transport/transport";
 import { IoNode, stripClusterOptions } from "../io-node/io-node";
 import { AppNode } from "./app-node";
 import { createRelayAdapter } from "./cluster-adapter";
@@ -61,6 +62,11 @@ export class Server<
       clustered: rt.options.clustered,
       prefix: rt.options.prefix,
     };
+  }
+
+  /** The transport this node talks through (for layers built on the cluster, like the legacy API). @internal */
+  _transport(): Transport {
+    return this.ensureRuntime().options.transport;
   }
 
   /** Resolves when this node has joined its cluster (registered and reading its inbox). */

@@ -7,6 +7,7 @@ import { NodeRecord, NodeRegistry } from "../cluster/node-registry";
 import { debug as makeDebug, warn } from "../log";
 import { CLOSE_WAIT_MS, withTimeout } from "../cluster/with-timeout";
 import { ClusterOptions, newNodeId, resolveClusterOptions, ResolvedClusterOptions } from "../options";
+import type { Transport } from "../transport/transport";
 import { Batch, Frame, FrameType, Handshake, Payload } from "../protocol/frame";
 import { connectPacket, packetJsonBody, packetNamespace, packetType, SioType, trailingOffset } from "../protocol/socketio-peek";
 import { OutboundLink } from "../cluster/outbound-link";
@@ -168,6 +169,11 @@ export class IoNode extends EventEmitter {
   setClientInfoProvider(provider: ((connId: string) => Record<string, unknown> | undefined) | undefined): void {
     this.clientInfoProvider = provider;
     for (const hc of this.held.values()) hc.sentInfo = undefined;
+  }
+
+  /** The transport this node talks through (for layers built on the cluster, like the legacy API). @internal */
+  _transport(): Transport {
+    return this.cluster.transport;
   }
 
   /** The engine.io socket of a held connection. */

@@ -1,0 +1,58 @@
+import type { ClusterOptions } from "../options";
+
+/**
+ * The original project's config object, plus our own keys. Every key is optional; Redis comes
+ * from REDIS_URL, or REDIS_HOST/PORT/PASSWORD/DATABASE, or the SOCKET_IO_CLUSTER_REDIS_URL env.
+ *
+ * @example
+ * const config = { REDIS_HOST: "127.0.0.1", REDIS_PORT: 6379, HTTP_PORT: 8080 };
+ */
+export interface LegacyConfig {
+  /** Address the frontend (and an io-node without frontend) listens on. @default "0.0.0.0" */
+  HTTP_HOST?: string;
+  /** Port of the frontend (and of an io-node without frontend). @default 80 */
+  HTTP_PORT?: number;
+  REDIS_HOST?: string;
+  REDIS_PORT?: number;
+  REDIS_PASSWORD?: string;
+  REDIS_DATABASE?: number;
+  /** Where the frontend serves the list of io-nodes. @default "/config.js" */
+  CLIENT_CONFIG_URL?: string;
+  /**
+   * The original's static io-node list. The frontend now lists the io-nodes that are alive; this is
+   * kept for configs that set it, and is not used.
+   */
+  IO_SERVERS?: Array<{ internal?: string; external?: string; port: number }>;
+  /** Our keys: a Redis URL (wins over REDIS_HOST/…), the cluster prefix, and node timings. */
+  REDIS_URL?: string;
+  PREFIX?: string;
+  HEARTBEAT_INTERVAL?: number;
+  NODE_TIMEOUT?: number;
+}
+
+export const LEGACY_DEFAULTS = {
+  HTTP_HOST: "0.0.0.0",
+  HTTP_PORT: 80,
+  CLIENT_CONFIG_URL: "/config.js",
+} as const;
+
+/** The cluster options a legacy config stands for. */
+export function clusterOptionsFrom(config: LegacyConfig = {}): ClusterOptions {
+  const hasHost = config.REDIS_HOST !== undefined || config.REDIS_PORT !== undefined;
+  const redis =
+    config.REDIS_URL ??
+    (hasHost
+      ? {
+          host: config.REDIS_HOST ?? "127.0.0.1",
+          port: Number(config.REDIS_PORT ?? 6379),
+          password: config.REDIS_PASSWORD,
+          db: Number(config.REDIS_DATABASE ?? 0),
+        }
+      : undefined);
+  return {
+    redis,
+    prefix: config.PREFIX,
+    heartbeatInterval: config.HEARTBEAT_INTERVAL,
+    nodeTimeout: config.NODE_TIMEOUT,
+  };
+}
