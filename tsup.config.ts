@@ -8,6 +8,8 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   splitting: false,
+  // the frontend serves the browser/Node client helper as it is: plain JS, no build step
+  onSuccess: "node -e \"require('fs').cpSync('src/frontend-node/client', 'dist/client', { recursive: true })\"",
   // like socket.io: require("socket.io-cluster")(httpServer, opts) is a server too
   footer: ({ format }) =>
     format === "cjs"

@@ -1,7 +1,7 @@
 /**
  * `npm run compat`: every scenario on every target, compared with plain Socket.IO.
  * Exits non-zero on a divergence that is not in the allow-list, or on a broken scenario.
- * Usage: tsx compat/main.ts [--grep TEXT]
+ * Usage: tsx compat/main.ts [--grep TEXT] [--group NAME]
  */
 import { loadScenarios } from "./index";
 import { formatReport } from "./report";
@@ -11,10 +11,13 @@ import { TARGETS } from "./targets";
 async function main(): Promise<void> {
   const grepAt = process.argv.indexOf("--grep");
   const grep = grepAt > 0 ? process.argv[grepAt + 1] : undefined;
+  const groupAt = process.argv.indexOf("--group");
+  const group = groupAt > 0 ? process.argv[groupAt + 1] : undefined;
   const targets = TARGETS.slice(1);
   const outcomes: Outcome[] = [];
   for (const scenario of loadScenarios()) {
     if (grep && !`${scenario.group}/${scenario.name}`.includes(grep)) continue;
+    if (group && scenario.group !== group) continue;
     const results = await judgeScenario(scenario, targets);
     outcomes.push(...results);
     const marks = results.map((r) => (r.verdict === "pass" ? "✓" : r.verdict === "allowed" ? "~" : "✗")).join("");

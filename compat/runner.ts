@@ -60,9 +60,14 @@ export async function runScenario(scenario: Scenario, target: Target): Promise<R
   };
   const timeoutMs = scenario.timeout ?? 10_000;
   let timer: NodeJS.Timeout | undefined;
+  // server code that throws fails this run only, not the whole suite
+  let crash: (err: Error) => void = () => undefined;
+  const crashed = new Promise((_, reject) => (crash = (err) => reject(new Error(`uncaught exception: ${err.stack}`))));
+  process.on("uncaughtException", crash);
   try {
     const observed = await Promise.race([
       scenario.run(ctx),
+      crashed,
       new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
       }),
@@ -72,6 +77,7 @@ export async function runScenario(scenario: Scenario, target: Target): Promise<R
     return { error: (err as Error).message ?? String(err) };
   } finally {
     clearTimeout(timer);
+    process.off("uncaughtException", crash);
     clients.forEach((c) => c.disconnect());
     await instance!.close().catch(() => undefined);
   }

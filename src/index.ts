@@ -29,3 +29,9 @@ export type {
   Event,
 } from "socket.io";
 export * from "./legacy";
+export { FrontendNode, createFrontend } from "./frontend-node/frontend-node";
+export type { FrontendOptions } from "./frontend-node/frontend-node";
+export type { IoServer, NodeStatus } from "./frontend-node/cluster-view";
+export type { StatusReport, RoleTotals } from "./frontend-node/status-report";
+export type { NodeFailure } from "./frontend-node/failure-log";
+export type { ConfigJson } from "./frontend-node/config-endpoints";

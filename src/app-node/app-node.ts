@@ -98,7 +98,7 @@ export class AppNode {
         return;
       case FrameType.REVOKE: {
         const conn = this.engine.clients.get(frame.connId);
-        if (conn && conn.ioNodeId === from) conn._onClose("transport close", "connection moved to another app-node");
+        if (conn && conn.ioNodeId === from) conn._onClose("transport close", { message: "connection moved to another app-node", error: false });
         return;
       }
       default:

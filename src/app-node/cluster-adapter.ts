@@ -100,12 +100,28 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat {
   override broadcast(packet: any, bopts: BroadcastOptions): any {
     if (this.recovery && !bopts.flags?.local) return super.broadcast(packet, bopts);
     if (!bopts.flags?.local) {
-      this.publish({
-        type: MessageType.BROADCAST,
-        data: { packet, opts: { rooms: [...bopts.rooms], except: [...(bopts.except ?? [])], flags: bopts.flags ?? {} } },
-      } as never);
+      this.publish({ type: MessageType.BROADCAST, data: { packet, opts: encodeOptions(bopts) } } as never);
     }
     return Adapter.prototype.broadcast.call(this, packet, bopts);
+  }
+
+  /**
+   * Room changes and disconnections apply to local sockets in the same tick (as on one server),
+   * so a broadcast or fetchSockets right after sees them; other app-nodes apply them in channel order.
+   */
+  override async addSockets(bopts: BroadcastOptions, rooms: string[]): Promise<void> {
+    if (!bopts.flags?.local) this.publish({ type: MessageType.SOCKETS_JOIN, data: { opts: encodeOptions(bopts), rooms } } as never);
+    Adapter.prototype.addSockets.call(this, bopts, rooms);
+  }
+
+  override async delSockets(bopts: BroadcastOptions, rooms: string[]): Promise<void> {
+    if (!bopts.flags?.local) this.publish({ type: MessageType.SOCKETS_LEAVE, data: { opts: encodeOptions(bopts), rooms } } as never);
+    Adapter.prototype.delSockets.call(this, bopts, rooms);
+  }
+
+  override async disconnectSockets(bopts: BroadcastOptions, close: boolean): Promise<void> {
+    if (!bopts.flags?.local) this.publish({ type: MessageType.DISCONNECT_SOCKETS, data: { opts: encodeOptions(bopts), close } } as never);
+    Adapter.prototype.disconnectSockets.call(this, bopts, close);
   }
 
   protected override async doPublish(message: ClusterMessage): Promise<Offset> {
@@ -184,6 +200,11 @@ export function createRelayAdapter(transport: Transport, opts: RelayAdapterOptio
   return function (nsp: any) {
     return new RelayAdapter(nsp, transport, opts);
   };
+}
+
+/** Broadcast options as the cluster adapter's messages carry them. */
+function encodeOptions(bopts: BroadcastOptions): { rooms: string[]; except: string[]; flags: BroadcastOptions["flags"] } {
+  return { rooms: [...bopts.rooms], except: [...(bopts.except ?? [])], flags: bopts.flags ?? {} };
 }
 
 /** A broadcast a recovering client may have missed: an event, without ack, not volatile. */

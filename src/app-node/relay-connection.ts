@@ -1,10 +1,12 @@
 import { EventEmitter } from "events";
-import { Handshake, Payload } from "../protocol/frame";
+import { CloseDescription, Handshake, Payload } from "../protocol/frame";
 import { IoLink } from "./io-link";
 
 /** What Socket.IO reads of `conn.request` to build `socket.handshake`. */
 export interface RelayedRequest {
   method: string;
+  httpVersion?: string;
+  rawHeaders?: string[];
   headers: Handshake["headers"];
   url: string;
   _query: Record<string, string>;
@@ -36,7 +38,9 @@ export class RelayConnection extends EventEmitter {
   ) {
     super();
     this.request = {
-      method: "GET",
+      method: handshake.method ?? "GET",
+      httpVersion: handshake.httpVersion,
+      rawHeaders: handshake.rawHeaders,
       headers: handshake.headers,
       url: handshake.url,
       _query: handshake.query,
@@ -63,6 +67,8 @@ export class RelayConnection extends EventEmitter {
    */
   write(data: Payload, opts: { compress?: boolean; volatile?: boolean } = {}): this {
     if (this.readyState !== "open") return this;
+    // Engine.IO's packet events, built only for whoever listens
+    if (this.listenerCount("packetCreate") > 0) this.emit("packetCreate", { type: "message", data, options: opts });
     this.link.write(this.id, data, opts.compress !== false, opts.volatile === true);
     return this;
   }
@@ -78,13 +84,15 @@ export class RelayConnection extends EventEmitter {
     this.readyState = "closed";
     this.link.disconnect(this.id);
     this.onClosed(this);
-    process.nextTick(() => this.emit("close", "forced close"));
+    // synchronous, as Engine.IO closes a connection with nothing left to write
+    this.emit("close", "forced close");
     return this;
   }
 
   /** @internal */
   _onData(data: Payload): void {
     if (this.readyState !== "open") return;
+    if (this.listenerCount("packet") > 0) this.emit("packet", { type: "message", data });
     this.emit("data", data);
     this.emit("message", data);
   }
@@ -102,10 +110,11 @@ export class RelayConnection extends EventEmitter {
   }
 
   /** @internal */
-  _onClose(reason: string, description?: string): void {
+  _onClose(reason: string, description?: CloseDescription): void {
     if (this.readyState === "closed") return;
     this.readyState = "closed";
     this.onClosed(this);
-    this.emit("close", reason, description);
+    const detail = description ? (description.error ? new Error(description.message) : description.message) : undefined;
+    this.emit("close", reason, detail);
   }
 }

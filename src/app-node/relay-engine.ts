@@ -42,6 +42,24 @@ export class RelayEngine extends EventEmitter {
     return super.on(event, listener);
   }
 
+  override addListener(event: string | symbol, listener: (...args: any[]) => void): this {
+    return this.on(event, listener);
+  }
+
+  override once(event: string | symbol, listener: (...args: any[]) => void): this {
+    if (ENGINE_EVENTS.has(event)) this.localEngine?.once(event as string, listener);
+    return super.once(event, listener);
+  }
+
+  override off(event: string | symbol, listener: (...args: any[]) => void): this {
+    if (ENGINE_EVENTS.has(event)) this.localEngine?.off(event as string, listener);
+    return super.off(event, listener);
+  }
+
+  override removeListener(event: string | symbol, listener: (...args: any[]) => void): this {
+    return this.off(event, listener);
+  }
+
   /** Connections owned by this app-node. */
   get clientsCount(): number {
     return this.clients.size;
@@ -65,7 +83,7 @@ export class RelayEngine extends EventEmitter {
     for (const conn of [...this.clients.values()]) {
       if (conn.ioNodeId !== ioNodeId) continue;
       n++;
-      conn._onClose("transport close", `io-node ${ioNodeId} is gone`);
+      conn._onClose("transport close", { message: `io-node ${ioNodeId} is gone`, error: false });
     }
     return n;
   }

@@ -3,11 +3,13 @@ import { debug as makeDebug } from "../log";
 import { UsageError } from "./args";
 import { DEV_HELP, runDevCommand } from "./dev-command";
 import { IO_NODE_HELP, runIoNodeCommand } from "./io-node-command";
+import { FRONTEND_HELP, runFrontendCommand } from "./frontend-command";
 
 const debug = makeDebug("cli");
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string; summary: string }> = {
   "io-node": { run: runIoNodeCommand, help: IO_NODE_HELP, summary: "run a standalone io-node that holds client connections" },
+  frontend: { run: runFrontendCommand, help: FRONTEND_HELP, summary: "serve pages, the list of live io-nodes and a status page" },
   dev: { run: runDevCommand, help: DEV_HELP, summary: "run an app as a local cluster (app-nodes, io-nodes, Redis)" },
 };
 

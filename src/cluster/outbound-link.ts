@@ -1,4 +1,5 @@
 import { encodeBatch } from "../protocol/codec";
+import { warn } from "../log";
 import { Frame, PROTOCOL_VERSION } from "../protocol/frame";
 import { Transport } from "../transport/transport";
 
@@ -36,7 +37,15 @@ export class OutboundLink {
     this.queue = [];
     const seq = ++this.seq;
     this.sent += frames.length;
-    this.transport.send(this.to, encodeBatch({ version: PROTOCOL_VERSION, from: this.from, seq, frames }));
+    let payload: Buffer;
+    try {
+      payload = encodeBatch({ version: PROTOCOL_VERSION, from: this.from, seq, frames });
+    } catch (err) {
+      // one unencodable frame must not take the node down; the batch is reported and dropped
+      warn("encode", `${this.from} → ${this.to}: a batch of ${frames.length} frame(s) could not be encoded: ${(err as Error).message}`);
+      return;
+    }
+    this.transport.send(this.to, payload);
     this.onSent?.(seq, frames);
   };
 }

@@ -1,6 +1,6 @@
 import { OutboundLink } from "../cluster/outbound-link";
 import { warn } from "../log";
-import { Frame, FrameType, Handshake, Payload } from "../protocol/frame";
+import { CloseDescription, Frame, FrameType, Handshake, Payload } from "../protocol/frame";
 import { Transport } from "../transport/transport";
 
 /** The io-node's side of its relation with one app-node. */
@@ -8,7 +8,7 @@ export interface AppLink {
   readonly appId: string;
   open(connId: string, handshake: Handshake): void;
   data(connId: string, data: Payload): void;
-  close(connId: string, reason: string, description?: string): void;
+  close(connId: string, reason: string, description?: CloseDescription): void;
   upgrade(connId: string, transport: string): void;
   clientInfo(connId: string, info: Record<string, unknown>): void;
   /** The app-node confirmed every batch up to `seq`. */
@@ -39,7 +39,7 @@ export class LocalAppLink implements AppLink {
   data(connId: string, data: Payload): void {
     this.sink.handleFrame(this.ioNodeId, { type: FrameType.DATA, connId, data });
   }
-  close(connId: string, reason: string, description?: string): void {
+  close(connId: string, reason: string, description?: CloseDescription): void {
     this.sink.handleFrame(this.ioNodeId, { type: FrameType.CLOSE, connId, reason, description });
   }
   upgrade(connId: string, transport: string): void {
@@ -78,7 +78,7 @@ export class RemoteAppLink implements AppLink {
   data(connId: string, data: Payload): void {
     this.out.push({ type: FrameType.DATA, connId, data });
   }
-  close(connId: string, reason: string, description?: string): void {
+  close(connId: string, reason: string, description?: CloseDescription): void {
     this.out.push({ type: FrameType.CLOSE, connId, reason, description });
   }
   upgrade(connId: string, transport: string): void {

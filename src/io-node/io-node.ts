@@ -8,7 +8,7 @@ import { debug as makeDebug, warn } from "../log";
 import { CLOSE_WAIT_MS, withTimeout } from "../cluster/with-timeout";
 import { ClusterOptions, newNodeId, resolveClusterOptions, ResolvedClusterOptions } from "../options";
 import type { Transport } from "../transport/transport";
-import { Batch, Frame, FrameType, Handshake, Payload } from "../protocol/frame";
+import { Batch, CloseDescription, Frame, FrameType, Handshake, Payload } from "../protocol/frame";
 import { connectPacket, packetJsonBody, packetNamespace, packetType, SioType, trailingOffset } from "../protocol/socketio-peek";
 import { OutboundLink } from "../cluster/outbound-link";
 import { AppLink, FrameSink, LocalAppLink, RemoteAppLink } from "./app-link";
@@ -209,6 +209,9 @@ export class IoNode extends EventEmitter {
       headers: req.headers,
       url: req.url ?? "",
       query: req._query ?? {},
+      method: req.method ?? "GET",
+      httpVersion: req.httpVersion,
+      rawHeaders: req.rawHeaders,
       remoteAddress: socket.remoteAddress,
       secure: !!(req.connection as { encrypted?: boolean } | undefined)?.encrypted,
       transport: socket.transport.name,
@@ -253,7 +256,9 @@ export class IoNode extends EventEmitter {
     hc.owner = owner;
     hc.sentInfo = undefined;
     const link = this.link(owner);
-    link.open(hc.id, hc.rehomed ? { ...hc.handshake, rehomed: true, transport: hc.socket.transport.name } : hc.handshake);
+    // the transport may have been upgraded while the connection waited
+    const transport = hc.socket.transport.name;
+    link.open(hc.id, hc.rehomed ? { ...hc.handshake, rehomed: true, transport } : { ...hc.handshake, transport });
     if (!hc.rehomed) {
       hc.state = "open";
       this.flushHeld(hc);
@@ -323,10 +328,7 @@ export class IoNode extends EventEmitter {
       if (joined.sid) this.emit("left", { connId: hc.id, nsp, sid: joined.sid });
     }
     debug("connection %s closed (%s)", hc.id, reason);
-    if (hc.owner && !hc.closedByApp) {
-      const desc = description instanceof Error ? description.message : description ? String(description) : undefined;
-      this.link(hc.owner).close(hc.id, reason, desc);
-    }
+    if (hc.owner && !hc.closedByApp) this.link(hc.owner).close(hc.id, reason, closeDescription(description));
   }
 
   /**
@@ -438,7 +440,7 @@ export class IoNode extends EventEmitter {
     const unacked = link?.takeUnacked() ?? new Map<string, Payload[]>();
     let moved = 0;
     for (const hc of this.held.values()) {
-      if (hc.owner !== appId) continue;
+      if (hc.owner !== appId || hc.closedByApp) continue;
       moved++;
       hc.owner = undefined;
       hc.rehomed = true;
@@ -456,13 +458,24 @@ export class IoNode extends EventEmitter {
     this.closed = true;
     // a node that never reached Redis must still close
     await withTimeout(this.started.catch(() => undefined), CLOSE_WAIT_MS);
-    for (const hc of this.held.values()) clearTimeout(hc.pendingTimer);
+    for (const hc of this.held.values()) {
+      clearTimeout(hc.pendingTimer);
+      // a connection an app-node asked to close may still wait for a poll: end it now, as Engine.IO does
+      hc.socket.close(true);
+    }
     this.engine.close();
     await this.registry.stop();
     if (this.ownsHttpServer) await new Promise<void>((r) => this.httpServer.close(() => r()));
     if (this.cluster.ownsTransport) await this.cluster.transport.close();
     debug("io-node %s closed", this.id);
   }
+}
+
+/** Engine.IO's close description, in a form that crosses the relay (an Error stays an Error). */
+function closeDescription(description: unknown): CloseDescription | undefined {
+  if (description === undefined || description === null) return undefined;
+  if (description instanceof Error) return { message: description.message, error: true };
+  return { message: typeof description === "string" ? description : JSON.stringify(description), error: false };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

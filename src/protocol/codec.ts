@@ -16,7 +16,8 @@ const FLAG_VOLATILE = 4;
  * Binary layout (all integers big-endian):
  *   u8 version | str8 from | u32 seq | u32 frameCount | frames...
  *   frame: u8 type | str8 connId | body
- *   bodies: OPEN str32(json handshake) · DATA u8 flags, bytes32 · CLOSE str32 reason, str32 description
+ *   bodies: OPEN str32(json handshake) · DATA u8 flags, bytes32 · CLOSE str32 reason, u8 kind
+ *           (0 none, 1 text, 2 Error), str32 description
  *           UPGRADE str8 transport · WRITE u8 flags, bytes32 · DISCONNECT, REVOKE (none) · ACK u32 seq
  *           CLIENT_INFO str32(json object)
  * Socket.IO packets are mostly strings; they are copied as UTF-8 with no JSON round trip.
@@ -64,7 +65,8 @@ function writeFrame(w: Writer, frame: Frame): void {
     case FrameType.CLOSE:
       w.str8(frame.connId);
       w.str32(frame.reason);
-      w.str32(frame.description ?? "");
+      w.u8(frame.description ? (frame.description.error ? 2 : 1) : 0);
+      w.str32(frame.description?.message ?? "");
       break;
     case FrameType.UPGRADE:
       w.str8(frame.connId);
@@ -109,8 +111,9 @@ function readFrame(r: Reader): Frame {
     }
     case FrameType.CLOSE: {
       const reason = r.str32();
-      const description = r.str32();
-      return description ? { type, connId, reason, description } : { type, connId, reason };
+      const kind = r.u8();
+      const message = r.str32();
+      return kind === 0 ? { type, connId, reason } : { type, connId, reason, description: { message, error: kind === 2 } };
     }
     case FrameType.UPGRADE:
       return { type, connId, transport: r.str8() };
@@ -157,6 +160,13 @@ function parseHandshake(json: string): Handshake {
   return h;
 }
 
+function toBuffer(data: unknown): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  throw new CodecError(`cannot relay a payload of type ${Object.prototype.toString.call(data)}`);
+}
+
 class Writer {
   private buf = Buffer.allocUnsafe(256);
   private pos = 0;
@@ -201,11 +211,13 @@ class Writer {
       this.u8(flags);
       this.str32(data);
     } else {
+      // applications hand Socket.IO any binary type: Buffer, ArrayBuffer or a typed-array view
+      const bytes = toBuffer(data);
       this.u8(flags | FLAG_BINARY);
-      this.u32(data.length);
-      this.reserve(data.length);
-      data.copy(this.buf, this.pos);
-      this.pos += data.length;
+      this.u32(bytes.length);
+      this.reserve(bytes.length);
+      bytes.copy(this.buf, this.pos);
+      this.pos += bytes.length;
     }
   }
 

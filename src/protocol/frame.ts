@@ -37,6 +37,9 @@ export interface Handshake {
   headers: Record<string, string | string[] | undefined>;
   url: string;
   query: Record<string, string>;
+  method?: string;
+  httpVersion?: string;
+  rawHeaders?: string[];
   remoteAddress: string;
   secure: boolean;
   transport: string;
@@ -46,10 +49,16 @@ export interface Handshake {
 
 export type Payload = string | Buffer;
 
+/** Why Engine.IO closed a connection, beyond its reason; `error` when it was an Error object. */
+export interface CloseDescription {
+  message: string;
+  error: boolean;
+}
+
 export type Frame =
   | { type: FrameType.OPEN; connId: string; handshake: Handshake }
   | { type: FrameType.DATA; connId: string; data: Payload }
-  | { type: FrameType.CLOSE; connId: string; reason: string; description?: string }
+  | { type: FrameType.CLOSE; connId: string; reason: string; description?: CloseDescription }
   | { type: FrameType.UPGRADE; connId: string; transport: string }
   | { type: FrameType.WRITE; connId: string; data: Payload; compress: boolean; volatile: boolean }
   | { type: FrameType.DISCONNECT; connId: string }

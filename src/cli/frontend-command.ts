@@ -1,0 +1,137 @@
+import { statSync } from "fs";
+import type { AddressInfo } from "net";
+import { resolve } from "path";
+import { createFrontend, FrontendNode, FrontendOptions } from "../frontend-node/frontend-node";
+import { debug as makeDebug } from "../log";
+import { redactUrl } from "./redact-url";
+import { parseCommandArgs, portFlag, UsageError } from "./args";
+import { exitOnSignal, withTimeout } from "./shutdown";
+
+const debug = makeDebug("cli:frontend");
+
+export const FRONTEND_HELP = `Usage: socket.io-cluster frontend --port PORT [options]
+
+Starts a frontend-node: it serves your pages and tells browsers which io-nodes are
+alive, least loaded first.
+
+  /config.js             var SOCKET_SERVERS = [{"host":...,"port":...}, ...];
+  /config.json           the same list with ids, connections and message rates
+  /socket.io-cluster.js  client helper: SocketIoCluster.connect() with failover
+  /socket.io/socket.io.js  the Socket.IO browser client
+  /status                live status page of the cluster (/status.json)
+
+Options:
+  --port PORT             port to listen on (required; 0 picks a free one)
+  --host HOST             interface to bind (default: all interfaces)
+  --redis URL             Redis of the cluster, e.g. redis://localhost:6379
+                          (default: $SOCKET_IO_CLUSTER_REDIS_URL; one of them is required)
+  --prefix PREFIX         cluster key prefix (default: $SOCKET_IO_CLUSTER_PREFIX or "sioc")
+  --static DIR            also serve the files of DIR (index.html at /)
+  --config-url PATH       path of the JavaScript io-node list (default: /config.js)
+  --public-address H:P    address of this frontend shown on status pages (default: the bound one)
+  --no-status             do not serve /status and /status.json (they show hosts and pids)
+  -h, --help              show this help
+`;
+
+const OPTIONS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  redis: { type: "string" },
+  prefix: { type: "string" },
+  static: { type: "string" },
+  "config-url": { type: "string" },
+  "public-address": { type: "string" },
+  "no-status": { type: "boolean" },
+} as const;
+
+/** The line a frontend prints once it serves requests (for scripts that wait for it). */
+export const FRONTEND_READY_LINE = /^frontend \S+ listening on http:/;
+/** How long a stop may take before the process exits anyway (e.g. Redis is unreachable). */
+const CLOSE_TIMEOUT_MS = 3_000;
+/** After this long without Redis, say what the frontend is waiting for instead of staying silent. */
+const SLOW_START_NOTICE_MS = 3_000;
+
+/**
+ * `socket.io-cluster frontend`: runs a frontend-node until SIGINT or SIGTERM.
+ * Throws a UsageError for bad flags or a missing Redis.
+ *
+ * @example
+ * await runFrontendCommand(["--port", "8080", "--redis", "redis://localhost:6379", "--static", "public"]);
+ */
+export async function runFrontendCommand(argv: string[]): Promise<void> {
+  const { values } = parseCommandArgs(argv, OPTIONS);
+  if (values.help) {
+    process.stdout.write(FRONTEND_HELP);
+    return;
+  }
+  const port = portFlag("port", values.port);
+  if (port === undefined) throw new UsageError("--port is required");
+  const redis = values.redis ?? (process.env.SOCKET_IO_CLUSTER_REDIS_URL || undefined);
+  if (!redis) {
+    throw new UsageError(
+      "a frontend needs Redis to see the cluster's nodes: pass --redis redis://host:6379 or set SOCKET_IO_CLUSTER_REDIS_URL.",
+    );
+  }
+  const configUrl = values["config-url"];
+  if (configUrl !== undefined && !/^\/[^\s?#]*$/.test(configUrl)) {
+    throw new UsageError(`--config-url must be a path starting with "/", got "${configUrl}"`);
+  }
+  const publicAddress = values["public-address"];
+  if (publicAddress !== undefined && !/^\S+:\d{1,5}$/.test(publicAddress)) {
+    throw new UsageError(`--public-address must be HOST:PORT, got "${publicAddress}"`);
+  }
+  const options: FrontendOptions = {
+    port,
+    host: values.host,
+    redis,
+    prefix: values.prefix,
+    staticDir: values.static === undefined ? undefined : staticDir(values.static),
+    clientConfigUrl: configUrl,
+    publicAddress,
+    status: !values["no-status"],
+  };
+
+  let node: FrontendNode;
+  try {
+    node = createFrontend(options);
+  } catch (err) {
+    // option errors of the library (a bad prefix...) are the caller's mistakes here
+    throw new UsageError((err as Error).message);
+  }
+  exitOnSignal(async () => {
+    await withTimeout(node.close(), CLOSE_TIMEOUT_MS, "closing the frontend").catch((err: Error) => console.error(err.message));
+    node.httpServer?.closeAllConnections();
+    node.httpServer?.close();
+  });
+
+  const slowNotice = setTimeout(() => console.error(`frontend ${node.id}: waiting for Redis at ${redactUrl(redis)}...`), SLOW_START_NOTICE_MS);
+  try {
+    await node.ready();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const where = `${values.host ?? "*"}:${port}`;
+    if (e.code === "EADDRINUSE") throw new Error(`port ${where} is already in use`);
+    if (e.code === "EACCES") throw new Error(`no permission to listen on ${where}`);
+    throw err;
+  } finally {
+    clearTimeout(slowNotice);
+  }
+  const boundPort = (node.httpServer!.address() as AddressInfo).port;
+  const base = `http://${urlHost(values.host)}:${boundPort}`;
+  console.log(`frontend ${node.id} listening on ${base}`);
+  console.log(`  io-node list  ${base}${configUrl ?? "/config.js"}`);
+  if (!values["no-status"]) console.log(`  status        ${base}/status`);
+  debug("options %o", { ...options, redis: redactUrl(redis) });
+}
+
+function staticDir(dir: string): string {
+  const abs = resolve(dir);
+  if (!statSync(abs, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--static ${dir}: not a directory`);
+  return abs;
+}
+
+/** The host to print in a URL: a wildcard bind is reachable as localhost. */
+function urlHost(host: string | undefined): string {
+  if (!host || host === "0.0.0.0" || host === "::") return "localhost";
+  return host.includes(":") ? `[${host}]` : host;
+}

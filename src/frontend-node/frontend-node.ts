@@ -1,0 +1,317 @@
+import { statSync } from "fs";
+import { createServer, IncomingMessage, Server as HttpServer, ServerResponse } from "http";
+import type { AddressInfo } from "net";
+import { resolve } from "path";
+import { createStaticHandler, RequestHandler } from "../cli/static-files";
+import { NodeRegistry } from "../cluster/node-registry";
+import { CLOSE_WAIT_MS, withTimeout } from "../cluster/with-timeout";
+import { debug as makeDebug, warn } from "../log";
+import { ClusterOptions, newNodeId, resolveClusterOptions, ResolvedClusterOptions } from "../options";
+import { clientHelper, socketIoClientFile } from "./client-assets";
+import { ClusterView, IoServer } from "./cluster-view";
+import { renderConfigJs, renderConfigJson } from "./config-endpoints";
+import { sendAsset } from "./static-asset";
+import { STATUS_PAGE_CSP, statusPage } from "./status-page";
+import { statusReport, StatusReport } from "./status-report";
+
+const debug = makeDebug("frontend");
+
+export interface FrontendOptions extends Pick<ClusterOptions, "redis" | "prefix" | "heartbeatInterval" | "nodeTimeout" | "transport"> {
+  /** Serve on this HTTP(S) server (same as calling `attach(httpServer)`). */
+  httpServer?: HttpServer;
+  /** Or create an HTTP server listening on this port (0 picks a free one). */
+  port?: number;
+  /** Interface to bind when `port` is given. @default all interfaces */
+  host?: string;
+  /**
+   * Path under which every route of the frontend lives (`<basePath>config.json`, `<basePath>status`...).
+   * @default "/"
+   */
+  basePath?: string;
+  /**
+   * Path of the JavaScript list of io-nodes in the original's format
+   * (`var SOCKET_SERVERS = [{"host":...,"port":...}];`), the 2011 `CLIENT_CONFIG_URL`.
+   * @default `${basePath}config.js`
+   */
+  clientConfigUrl?: string;
+  /** Also serve the files of this directory (index.html for a directory); missing files are 404. */
+  staticDir?: string;
+  /**
+   * Serve the Socket.IO browser client at `<basePath>socket.io/socket.io.js` (and .min.js, .esm.min.js,
+   * maps), so pages need no io-node to load it.
+   * @default true
+   */
+  serveClient?: boolean;
+  /** Serve `<basePath>status` and `<basePath>status.json` (they show hosts and pids). @default true */
+  status?: boolean;
+  /**
+   * `Access-Control-Allow-Origin` of the io-node lists and the client helper, for pages served from
+   * another origin; `false` sends none.
+   * @default "*"
+   */
+  cors?: string | false;
+  /** host:port where this frontend is reached, shown on status pages. @default the bound address */
+  publicAddress?: string;
+  /** Departures of nodes kept for the status page. @default 50 */
+  failuresKept?: number;
+  /** ms of heartbeats over which message rates are averaged. @default 5000 */
+  rateWindow?: number;
+}
+
+/** `next` of Express/Connect: called for requests the frontend does not answer. */
+export type NextFunction = (err?: unknown) => void;
+
+type Responder = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * A frontend-node: it serves the page files and tells browsers which io-nodes are alive, least
+ * loaded first (`/config.js` in the original's format, `/config.json`), plus a client helper that
+ * connects to them and fails over (`/socket.io-cluster.js`) and a live status page (`/status`).
+ * It registers itself in the cluster (role "frontend") and watches the node registry.
+ *
+ * `handler` is a Node `request` listener and an Express/Connect middleware: requests for paths it
+ * does not own go to `next()`, or get a 404 without one.
+ *
+ * @example
+ * const frontend = createFrontend({ port: 8080, redis: "redis://localhost:6379", staticDir: "public" });
+ * await frontend.ready();
+ *
+ * @example
+ * // in an Express app
+ * const frontend = createFrontend({ redis: "redis://localhost:6379" });
+ * app.use(frontend.handler);
+ */
+export class FrontendNode {
+  readonly id: string;
+  /** The server created for `port`, or the last one given to `attach()`. */
+  httpServer?: HttpServer;
+  private readonly cluster: ResolvedClusterOptions;
+  private readonly registry: NodeRegistry;
+  private readonly view: ClusterView;
+  private readonly routes = new Map<string, Responder>();
+  private readonly staticHandler?: RequestHandler;
+  private readonly publicAddress?: string;
+  private readonly corsOrigin: string | false;
+  private readonly ownsHttpServer: boolean;
+  private readonly started: Promise<void>;
+  private inFlight = 0;
+  private served = 0;
+  private closed = false;
+
+  constructor(opts: FrontendOptions = {}) {
+    this.cluster = resolveClusterOptions({
+      redis: opts.redis,
+      prefix: opts.prefix,
+      heartbeatInterval: opts.heartbeatInterval,
+      nodeTimeout: opts.nodeTimeout,
+      transport: opts.transport,
+    });
+    if (!this.cluster.clustered) {
+      // a private in-memory transport would show this frontend alone: say so instead of listing nothing
+      throw new Error("a frontend-node needs the cluster's Redis: pass `redis` (or set SOCKET_IO_CLUSTER_REDIS_URL)");
+    }
+    this.id = newNodeId("frontend");
+    this.publicAddress = opts.publicAddress;
+    this.corsOrigin = opts.cors ?? "*";
+    if (opts.staticDir !== undefined) {
+      const dir = resolve(opts.staticDir);
+      if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`staticDir ${opts.staticDir}: not a directory`);
+      this.staticHandler = createStaticHandler(dir);
+    }
+    this.addRoutes(opts);
+
+    this.registry = new NodeRegistry(
+      this.cluster.transport,
+      () => ({ id: this.id, role: "frontend", address: this.address(), connections: this.inFlight, messages: this.served }),
+      this.cluster,
+    );
+    this.view = new ClusterView(this.registry, {
+      rateWindow: opts.rateWindow ?? 5000,
+      failuresKept: opts.failuresKept ?? 50,
+      nodeTimeout: this.cluster.nodeTimeout,
+    });
+
+    this.ownsHttpServer = !opts.httpServer && opts.port !== undefined;
+    let listening = Promise.resolve();
+    if (opts.httpServer) this.attach(opts.httpServer);
+    else if (opts.port !== undefined) {
+      const server = createServer();
+      this.attach(server);
+      listening = new Promise<void>((resolvePromise, reject) => {
+        server.once("error", reject);
+        server.listen(opts.port, opts.host, () => {
+          server.off("error", reject);
+          resolvePromise();
+        });
+      });
+    }
+    this.started = listening.then(() => this.registry.start());
+    // the failure is the caller's through ready(); not an unhandled rejection when nobody asks
+    this.started.catch((err: Error) => warn("frontend-start", `frontend ${this.id} could not start: ${err.message}`));
+  }
+
+  private addRoutes(opts: FrontendOptions): void {
+    const base = normalizeBasePath(opts.basePath ?? "/");
+    const configUrl = opts.clientConfigUrl ?? `${base}config.js`;
+    if (!configUrl.startsWith("/")) throw new Error(`clientConfigUrl must start with "/", got "${configUrl}"`);
+    const cors = (): Record<string, string> => (this.corsOrigin ? { "Access-Control-Allow-Origin": this.corsOrigin } : {});
+
+    this.routes.set(configUrl, (req, res) => sendText(req, res, renderConfigJs(this.view.ioServers(req.method === "GET")), "text/javascript; charset=utf-8", cors()));
+    this.routes.set(`${base}config.json`, (req, res) => sendText(req, res, renderConfigJson(this.view.ioServers(req.method === "GET")), "application/json; charset=utf-8", cors()));
+    this.routes.set(`${base}socket.io-cluster.js`, (req, res) => sendAsset(req, res, clientHelper(), cors()));
+    if (opts.status !== false) {
+      this.routes.set(`${base}status`, (req, res) => sendAsset(req, res, statusPage(), { "Content-Security-Policy": STATUS_PAGE_CSP }));
+      this.routes.set(`${base}status.json`, (req, res) => sendText(req, res, JSON.stringify(this.status()), "application/json; charset=utf-8"));
+    }
+    if (opts.serveClient !== false) {
+      for (const name of ["socket.io.js", "socket.io.min.js", "socket.io.esm.min.js"]) {
+        for (const file of [name, `${name}.map`]) {
+          this.routes.set(`${base}socket.io/${file}`, (req, res) => sendAsset(req, res, socketIoClientFile(file)!));
+        }
+      }
+    }
+  }
+
+  /**
+   * Answers the frontend's routes (and the static files, with `staticDir`); anything else goes to
+   * `next()`, or gets a 404 without it. Bound, so it can be passed around as is.
+   *
+   * @example
+   * http.createServer(frontend.handler).listen(8080);
+   */
+  readonly handler = (req: IncomingMessage, res: ServerResponse, next?: NextFunction): void => {
+    const route = this.closed ? undefined : this.routes.get(pathOf(req.url));
+    const isRead = req.method === "GET" || req.method === "HEAD";
+    if (route && !isRead) {
+      res.writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" });
+      res.end("Method Not Allowed");
+      return;
+    }
+    const serve = route ?? (this.staticHandler && isRead && !this.closed ? this.staticHandler : undefined);
+    if (!serve) {
+      if (next) return next();
+      res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });
+      res.end("Not Found");
+      return;
+    }
+    this.served++;
+    this.inFlight++;
+    res.once("close", () => this.inFlight--);
+    try {
+      serve(req, res);
+    } catch (err) {
+      warn("frontend-request", `frontend ${this.id}: ${req.method} ${pathOf(req.url)} failed: ${(err as Error).message}`);
+      if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
+      res.end("Internal Server Error");
+    }
+  };
+
+  /**
+   * Serves the frontend on an HTTP server, in front of its other `request` listeners: they get
+   * every request the frontend does not answer (or a 404 when there are none).
+   *
+   * @example
+   * const server = http.createServer(app);
+   * createFrontend({ redis }).attach(server);
+   * server.listen(8080);
+   */
+  attach(httpServer: HttpServer): this {
+    const others = httpServer.listeners("request").slice() as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+    httpServer.removeAllListeners("request");
+    httpServer.on("request", (req: IncomingMessage, res: ServerResponse) =>
+      this.handler(req, res, others.length === 0 ? undefined : () => {
+        for (const listener of others) listener.call(httpServer, req, res);
+      }),
+    );
+    this.httpServer = httpServer;
+    return this;
+  }
+
+  /** Resolves once the frontend listens (with `port`), is registered and has read the registry. */
+  ready(): Promise<void> {
+    return this.started;
+  }
+
+  /** The io-nodes alive now, least loaded first (what `/config.json` lists). */
+  ioServers(): IoServer[] {
+    return this.view.ioServers();
+  }
+
+  /** What `/status.json` answers: live nodes by role, totals and recent failures. */
+  status(): StatusReport {
+    return statusReport(this.view, {
+      id: this.id,
+      prefix: this.cluster.prefix,
+      transport: this.cluster.transport.kind,
+      heartbeatInterval: this.cluster.heartbeatInterval,
+      nodeTimeout: this.cluster.nodeTimeout,
+    });
+  }
+
+  /** host:port of this frontend for the registry: `publicAddress`, or the bound address. */
+  address(): string | undefined {
+    if (this.publicAddress) return this.publicAddress;
+    const a = this.httpServer?.address() as AddressInfo | string | null | undefined;
+    if (!a || typeof a !== "object") return undefined;
+    const host = a.address === "::" || a.address === "0.0.0.0" ? "localhost" : a.address;
+    return `${host.includes(":") ? `[${host}]` : host}:${a.port}`;
+  }
+
+  /**
+   * Leaves the cluster, stops answering (its paths go to `next()` / 404), closes the server it
+   * created for `port` and the transport it created. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // a frontend that never reached Redis must still close
+    await withTimeout(this.started.catch(() => undefined), CLOSE_WAIT_MS);
+    await this.registry.stop();
+    if (this.ownsHttpServer && this.httpServer?.listening) {
+      const server = this.httpServer;
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+    }
+    if (this.cluster.ownsTransport) await this.cluster.transport.close();
+    debug("frontend %s closed", this.id);
+  }
+}
+
+/** "/", "/x", "/x/" → "/", "/x/", "/x/". */
+function normalizeBasePath(base: string): string {
+  if (!base.startsWith("/")) throw new Error(`basePath must start with "/", got "${base}"`);
+  return base.endsWith("/") ? base : `${base}/`;
+}
+
+/** The path of a request URL, without query or fragment. */
+function pathOf(url: string | undefined): string {
+  const raw = url ?? "/";
+  const end = raw.search(/[?#]/);
+  return end === -1 ? raw : raw.slice(0, end);
+}
+
+/** A generated response: never cached, since it is the cluster as it is right now. */
+function sendText(req: IncomingMessage, res: ServerResponse, body: string, contentType: string, headers: Record<string, string> = {}): void {
+  const buf = Buffer.from(body);
+  res.writeHead(200, {
+    ...headers,
+    "Content-Type": contentType,
+    "Content-Length": buf.length,
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+  });
+  res.end(req.method === "HEAD" ? undefined : buf);
+}
+
+/**
+ * Starts a frontend-node.
+ *
+ * @example
+ * import { createFrontend } from "socket.io-cluster";
+ * createFrontend({ port: 8080, redis: "redis://localhost:6379", staticDir: "./public" });
+ */
+export function createFrontend(opts: FrontendOptions = {}): FrontendNode {
+  return new FrontendNode(opts);
+}
