@@ -143,7 +143,7 @@ describe("bad input in Redis", () => {
             seq: 1,
             frames: [
               { type: FrameType.WRITE, connId: id, data: '2["forged"]', compress: true, volatile: false },
-              { type: FrameType.DISCONNECT, connId: id },
+              { type: FrameType.DISCONNECT, connId: id, discard: false },
               { type: FrameType.OPEN, connId: id, handshake: { protocol: 4, headers: {}, url: "/", query: {}, remoteAddress: "", secure: false, transport: "polling" } },
             ],
           }),

@@ -36,14 +36,17 @@ const everyFrame: Frame[] = [
   { type: FrameType.DATA, connId: "conn-1", data: "" },
   { type: FrameType.DATA, connId: "conn-1", data: Buffer.from([0, 1, 2, 255, 254, 0]) },
   { type: FrameType.DATA, connId: "conn-1", data: Buffer.alloc(0) },
-  { type: FrameType.CLOSE, connId: "conn-1", reason: "transport close", description: "socket hang up ✗" },
+  { type: FrameType.CLOSE, connId: "conn-1", reason: "transport close", description: { message: "socket hang up ✗", error: false } },
+  { type: FrameType.CLOSE, connId: "conn-1", reason: "transport error", description: { message: "invalid heartbeat direction", error: true } },
   { type: FrameType.CLOSE, connId: "conn-2", reason: "ping timeout" },
   { type: FrameType.UPGRADE, connId: "conn-1", transport: "websocket" },
   { type: FrameType.WRITE, connId: "conn-1", data: '2["ünïcödé"]', compress: true, volatile: false },
   { type: FrameType.WRITE, connId: "conn-1", data: '2["x"]', compress: false, volatile: true },
   { type: FrameType.WRITE, connId: "conn-1", data: Buffer.from("binary\u0000attachment"), compress: false, volatile: false },
   { type: FrameType.WRITE, connId: "conn-1", data: Buffer.from([7]), compress: true, volatile: true },
-  { type: FrameType.DISCONNECT, connId: "conn-1" },
+  { type: FrameType.DISCONNECT, connId: "conn-1", discard: false },
+  { type: FrameType.DISCONNECT, connId: "conn-2", discard: true },
+  { type: FrameType.CLIENT_INFO, connId: "conn-1", info: { userId: 7, nick: "ünï" } },
   { type: FrameType.REVOKE, connId: "conn-2" },
   { type: FrameType.ACK, seq: 4_294_967_295 },
 ];
@@ -108,7 +111,7 @@ describe("codec: relay batches", () => {
   });
 
   it("throws CodecError on trailing bytes", () => {
-    const encoded = encodeBatch(batch([{ type: FrameType.DISCONNECT, connId: "c" }]));
+    const encoded = encodeBatch(batch([{ type: FrameType.DISCONNECT, connId: "c", discard: false }]));
     expect(() => decodeBatch(Buffer.concat([encoded, Buffer.from([0])]))).to.throw(CodecError, /trailing/);
   });
 
@@ -119,7 +122,7 @@ describe("codec: relay batches", () => {
   });
 
   it("throws CodecError on an unknown frame type", () => {
-    const encoded = Buffer.from(encodeBatch(batch([{ type: FrameType.DISCONNECT, connId: "c" }])));
+    const encoded = Buffer.from(encodeBatch(batch([{ type: FrameType.DISCONNECT, connId: "c", discard: false }])));
     // version(1) + str8 from + seq(4) + count(4) then the frame type
     const typeOffset = 1 + 1 + Buffer.byteLength("io-0123456789abcdef") + 4 + 4;
     expect(encoded[typeOffset]).to.equal(FrameType.DISCONNECT);
@@ -172,7 +175,7 @@ describe("codec: relay batches", () => {
   });
 
   it("refuses to encode an id longer than 255 bytes or an unknown frame type", () => {
-    expect(() => encodeBatch(batch([{ type: FrameType.DISCONNECT, connId: "x".repeat(256) }]))).to.throw(CodecError);
+    expect(() => encodeBatch(batch([{ type: FrameType.DISCONNECT, connId: "x".repeat(256), discard: false }]))).to.throw(CodecError);
     expect(() => encodeBatch(batch([], "é".repeat(128)))).to.throw(CodecError);
     expect(() => encodeBatch(batch([{ type: 42 } as unknown as Frame]))).to.throw(CodecError, /cannot encode/);
   });

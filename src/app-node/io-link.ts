@@ -6,7 +6,7 @@ import { Transport } from "../transport/transport";
 export interface IoLink {
   readonly ioNodeId: string;
   write(connId: string, data: Payload, compress: boolean, volatile: boolean): void;
-  disconnect(connId: string): void;
+  disconnect(connId: string, discard: boolean): void;
   /** Every batch from this io-node up to `seq` has been handed to Socket.IO. */
   ack(seq: number): void;
 }
@@ -26,8 +26,8 @@ export class LocalIoLink implements IoLink {
   write(connId: string, data: Payload, compress: boolean, volatile: boolean): void {
     this.sink.handleFrame(this.appId, { type: FrameType.WRITE, connId, data, compress, volatile });
   }
-  disconnect(connId: string): void {
-    this.sink.handleFrame(this.appId, { type: FrameType.DISCONNECT, connId });
+  disconnect(connId: string, discard: boolean): void {
+    this.sink.handleFrame(this.appId, { type: FrameType.DISCONNECT, connId, discard });
   }
   ack(): void {}
 }
@@ -50,8 +50,8 @@ export class RemoteIoLink implements IoLink {
     this.piggybackAck();
   }
 
-  disconnect(connId: string): void {
-    this.out.push({ type: FrameType.DISCONNECT, connId });
+  disconnect(connId: string, discard: boolean): void {
+    this.out.push({ type: FrameType.DISCONNECT, connId, discard });
     this.piggybackAck();
   }
 

@@ -78,11 +78,14 @@ export class RelayConnection extends EventEmitter {
     return this.write(data, opts);
   }
 
-  /** Closes the client connection on its io-node. */
-  close(): this {
+  /**
+   * Closes the client connection on its io-node; with `discard`, at once, dropping what is not
+   * sent yet (as Engine.IO's server does when it shuts down).
+   */
+  close(discard = false): this {
     if (this.readyState !== "open") return this;
     this.readyState = "closed";
-    this.link.disconnect(this.id);
+    this.link.disconnect(this.id, discard);
     this.onClosed(this);
     // synchronous, as Engine.IO closes a connection with nothing left to write
     this.emit("close", "forced close");

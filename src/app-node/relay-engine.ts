@@ -88,9 +88,9 @@ export class RelayEngine extends EventEmitter {
     return n;
   }
 
-  /** Closes every connection this app-node owns. */
+  /** Closes every connection this app-node owns, at once, as Engine.IO's server does. */
   close(): this {
-    for (const conn of [...this.clients.values()]) conn.close();
+    for (const conn of [...this.clients.values()]) conn.close(true);
     return this;
   }
 }

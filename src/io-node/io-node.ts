@@ -343,7 +343,7 @@ export class IoNode extends EventEmitter {
         const hc = this.held.get(frame.connId);
         if (!hc || hc.owner !== from) return;
         hc.closedByApp = true;
-        hc.socket.close();
+        hc.socket.close(frame.discard);
         return;
       }
       case FrameType.ACK:

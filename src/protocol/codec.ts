@@ -18,7 +18,7 @@ const FLAG_VOLATILE = 4;
  *   frame: u8 type | str8 connId | body
  *   bodies: OPEN str32(json handshake) · DATA u8 flags, bytes32 · CLOSE str32 reason, u8 kind
  *           (0 none, 1 text, 2 Error), str32 description
- *           UPGRADE str8 transport · WRITE u8 flags, bytes32 · DISCONNECT, REVOKE (none) · ACK u32 seq
+ *           UPGRADE str8 transport · WRITE u8 flags, bytes32 · DISCONNECT u8 discard · REVOKE (none) · ACK u32 seq
  *           CLIENT_INFO str32(json object)
  * Socket.IO packets are mostly strings; they are copied as UTF-8 with no JSON round trip.
  */
@@ -73,6 +73,9 @@ function writeFrame(w: Writer, frame: Frame): void {
       w.str8(frame.transport);
       break;
     case FrameType.DISCONNECT:
+      w.str8(frame.connId);
+      w.u8(frame.discard ? 1 : 0);
+      break;
     case FrameType.REVOKE:
       w.str8(frame.connId);
       break;
@@ -118,6 +121,7 @@ function readFrame(r: Reader): Frame {
     case FrameType.UPGRADE:
       return { type, connId, transport: r.str8() };
     case FrameType.DISCONNECT:
+      return { type, connId, discard: r.u8() === 1 };
     case FrameType.REVOKE:
       return { type, connId };
     case FrameType.ACK:

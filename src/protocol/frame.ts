@@ -20,7 +20,7 @@ export enum FrameType {
   UPGRADE = 4,
   /** app → io: an Engine.IO message for the client. */
   WRITE = 5,
-  /** app → io: close the client connection. */
+  /** app → io: close the client connection (`discard`: at once, dropping what is unsent, as a server shutdown does). */
   DISCONNECT = 6,
   /** app → io: every batch up to `seq` has been processed. */
   ACK = 7,
@@ -61,7 +61,7 @@ export type Frame =
   | { type: FrameType.CLOSE; connId: string; reason: string; description?: CloseDescription }
   | { type: FrameType.UPGRADE; connId: string; transport: string }
   | { type: FrameType.WRITE; connId: string; data: Payload; compress: boolean; volatile: boolean }
-  | { type: FrameType.DISCONNECT; connId: string }
+  | { type: FrameType.DISCONNECT; connId: string; discard: boolean }
   | { type: FrameType.ACK; seq: number }
   | { type: FrameType.REVOKE; connId: string }
   | { type: FrameType.CLIENT_INFO; connId: string; info: Record<string, unknown> };
