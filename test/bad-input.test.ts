@@ -110,7 +110,7 @@ describe("bad input in Redis", () => {
           frames: [
             { type: FrameType.DATA, connId: "no-such-conn", data: '2["x"]' },
             { type: FrameType.CLOSE, connId: "no-such-conn", reason: "transport close" },
-            { type: FrameType.UPGRADE, connId: "no-such-conn", transport: "websocket" },
+            { type: FrameType.UPGRADE, connId: "no-such-conn", transport: "websocket", done: true },
             { type: FrameType.WRITE, connId: "no-such-conn", data: "x", compress: true, volatile: false },
             { type: FrameType.ACK, seq: 3 },
           ],

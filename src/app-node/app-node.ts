@@ -91,7 +91,7 @@ export class AppNode {
         this.engine.clients.get(frame.connId)?._onClose(frame.reason, frame.description);
         return;
       case FrameType.UPGRADE:
-        this.engine.clients.get(frame.connId)?._onUpgrade(frame.transport);
+        this.engine.clients.get(frame.connId)?._onUpgrade(frame.transport, frame.done);
         return;
       case FrameType.CLIENT_INFO:
         this.engine.clients.get(frame.connId)?._onClientInfo(frame.info);

@@ -12,6 +12,7 @@ import {
 import * as msgpack from "notepack.io";
 import { debug as makeDebug, warn } from "../log";
 import { Transport, Unsubscribe } from "../transport/transport";
+import type { RelayEngine } from "./relay-engine";
 import { SessionSnapshots, StoredSession } from "./session-snapshots";
 
 const debug = makeDebug("adapter");
@@ -98,11 +99,42 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat {
    * waits for the log's offset, as every emit then goes through here.
    */
   override broadcast(packet: any, bopts: BroadcastOptions): any {
-    if (this.recovery && !bopts.flags?.local) return super.broadcast(packet, bopts);
+    if (this.recovery && !bopts.flags?.local) return this.broadcastWithOffset(packet, bopts);
     if (!bopts.flags?.local) {
       this.publish({ type: MessageType.BROADCAST, data: { packet, opts: encodeOptions(bopts) } } as never);
     }
     return Adapter.prototype.broadcast.call(this, packet, bopts);
+  }
+
+  /**
+   * A broadcast a recovering client may need again: it is logged first (the log gives its offset,
+   * which goes into the packet), then delivered to the sockets it targeted when it was sent.
+   * Later writes of this app-node wait behind it, so nothing overtakes it (see RelayEngine).
+   */
+  private broadcastWithOffset(packet: any, bopts: BroadcastOptions): void {
+    const engine = this.nsp.server.engine as Partial<RelayEngine>;
+    if (typeof engine._reserve !== "function") return void super.broadcast(packet, bopts);
+    const targets: any[] = [];
+    (this as any).apply(bopts, (socket: unknown) => targets.push(socket));
+    const fill = engine._reserve();
+    this.publishAndReturnOffset({ type: MessageType.BROADCAST, data: { packet, opts: encodeOptions(bopts) } } as never)
+      .catch((err: Error) => {
+        debug("broadcast not logged: %s", err.message);
+        return "";
+      })
+      .then((offset) =>
+        fill(() => {
+          if (offset) (this as any).addOffsetIfNecessary(packet, bopts, offset);
+          const flags = bopts.flags ?? {};
+          const packetOpts = { preEncoded: true, volatile: flags.volatile, compress: flags.compress };
+          packet.nsp = this.nsp.name;
+          const encoded = (this as any)._encode(packet, packetOpts);
+          for (const socket of targets) {
+            socket.notifyOutgoingListeners?.(packet);
+            socket.client.writeToEngine(encoded, packetOpts);
+          }
+        }),
+      );
   }
 
   /**

@@ -31,6 +31,7 @@ export class RelayConnection extends EventEmitter {
   clientInfo: Record<string, unknown> = {};
 
   constructor(
+    private readonly engine: { _inOrder(write: () => void): void },
     readonly id: string,
     handshake: Handshake,
     private link: IoLink,
@@ -69,7 +70,9 @@ export class RelayConnection extends EventEmitter {
     if (this.readyState !== "open") return this;
     // Engine.IO's packet events, built only for whoever listens
     if (this.listenerCount("packetCreate") > 0) this.emit("packetCreate", { type: "message", data, options: opts });
-    this.link.write(this.id, data, opts.compress !== false, opts.volatile === true);
+    const compress = opts.compress !== false;
+    const volatile = opts.volatile === true;
+    this.engine._inOrder(() => this.link.write(this.id, data, compress, volatile));
     return this;
   }
 
@@ -85,7 +88,7 @@ export class RelayConnection extends EventEmitter {
   close(discard = false): this {
     if (this.readyState !== "open") return this;
     this.readyState = "closed";
-    this.link.disconnect(this.id, discard);
+    this.engine._inOrder(() => this.link.disconnect(this.id, discard));
     this.onClosed(this);
     // synchronous, as Engine.IO closes a connection with nothing left to write
     this.emit("close", "forced close");
@@ -107,7 +110,11 @@ export class RelayConnection extends EventEmitter {
   }
 
   /** @internal */
-  _onUpgrade(transport: string): void {
+  _onUpgrade(transport: string, done: boolean): void {
+    if (!done) {
+      this.emit("upgrading", { name: transport, writable: false });
+      return;
+    }
     this.transport.name = transport;
     this.emit("upgrade", this.transport);
   }

@@ -60,6 +60,43 @@ export class RelayEngine extends EventEmitter {
     return this.off(event, listener);
   }
 
+  /**
+   * Writes of this app-node in the order the application made them. Empty (and unused) unless a
+   * write must wait: with connection state recovery a broadcast waits for its log offset, and what
+   * the application sends after it (acks, other packets, closes) must not overtake it.
+   */
+  private readonly outbox: Array<{ run?: () => void }> = [];
+  private draining = false;
+
+  /**
+   * Reserves the current place in the write order; the returned function fills it, and what was
+   * queued behind it goes out. @internal
+   */
+  _reserve(): (run: () => void) => void {
+    const slot: { run?: () => void } = {};
+    this.outbox.push(slot);
+    return (run) => {
+      slot.run = run;
+      this.drain();
+    };
+  }
+
+  /** Runs `write` now, or in order behind a reserved place. @internal */
+  _inOrder(write: () => void): void {
+    if (this.outbox.length === 0 || this.draining) write();
+    else this.outbox.push({ run: write });
+  }
+
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.outbox.length > 0 && this.outbox[0].run) this.outbox.shift()!.run!();
+    } finally {
+      this.draining = false;
+    }
+  }
+
   /** Connections owned by this app-node. */
   get clientsCount(): number {
     return this.clients.size;
@@ -68,7 +105,7 @@ export class RelayEngine extends EventEmitter {
   /** @internal */
   _open(connId: string, handshake: Handshake, link: IoLink): RelayConnection | undefined {
     if (this.clients.has(connId)) return undefined;
-    const conn = new RelayConnection(connId, handshake, link, (c) => {
+    const conn = new RelayConnection(this, connId, handshake, link, (c) => {
       if (this.clients.get(c.id) === c) this.clients.delete(c.id);
     });
     this.clients.set(connId, conn);

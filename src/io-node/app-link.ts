@@ -9,7 +9,7 @@ export interface AppLink {
   open(connId: string, handshake: Handshake): void;
   data(connId: string, data: Payload): void;
   close(connId: string, reason: string, description?: CloseDescription): void;
-  upgrade(connId: string, transport: string): void;
+  upgrade(connId: string, transport: string, done: boolean): void;
   clientInfo(connId: string, info: Record<string, unknown>): void;
   /** The app-node confirmed every batch up to `seq`. */
   acked(seq: number): void;
@@ -42,8 +42,8 @@ export class LocalAppLink implements AppLink {
   close(connId: string, reason: string, description?: CloseDescription): void {
     this.sink.handleFrame(this.ioNodeId, { type: FrameType.CLOSE, connId, reason, description });
   }
-  upgrade(connId: string, transport: string): void {
-    this.sink.handleFrame(this.ioNodeId, { type: FrameType.UPGRADE, connId, transport });
+  upgrade(connId: string, transport: string, done: boolean): void {
+    this.sink.handleFrame(this.ioNodeId, { type: FrameType.UPGRADE, connId, transport, done });
   }
   clientInfo(connId: string, info: Record<string, unknown>): void {
     this.sink.handleFrame(this.ioNodeId, { type: FrameType.CLIENT_INFO, connId, info });
@@ -81,8 +81,8 @@ export class RemoteAppLink implements AppLink {
   close(connId: string, reason: string, description?: CloseDescription): void {
     this.out.push({ type: FrameType.CLOSE, connId, reason, description });
   }
-  upgrade(connId: string, transport: string): void {
-    this.out.push({ type: FrameType.UPGRADE, connId, transport });
+  upgrade(connId: string, transport: string, done: boolean): void {
+    this.out.push({ type: FrameType.UPGRADE, connId, transport, done });
   }
   clientInfo(connId: string, info: Record<string, unknown>): void {
     this.out.push({ type: FrameType.CLIENT_INFO, connId, info });

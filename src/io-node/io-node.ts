@@ -91,7 +91,7 @@ export class IoNode extends EventEmitter {
       });
     this.engine = new EngineServer(engineOpts);
     this.engine.attach(this.httpServer, engineOpts);
-    if (serveClient !== false) serveClientBundle(this.httpServer, engineOpts.path);
+    if (serveClient !== false) serveClientBundle(this.httpServer, engineOpts.path, engineOpts.cors);
     const listening =
       port === undefined
         ? Promise.resolve()
@@ -220,8 +220,11 @@ export class IoNode extends EventEmitter {
     this.held.set(hc.id, hc);
     debug("connection %s (%s)", hc.id, handshake.transport);
     socket.on("message", (data: Payload) => this.onClientData(hc, data));
+    socket.on("upgrading", (transport: { name: string }) => {
+      if (hc.owner) this.link(hc.owner).upgrade(hc.id, transport.name, false);
+    });
     socket.on("upgrade", () => {
-      if (hc.owner) this.link(hc.owner).upgrade(hc.id, socket.transport.name);
+      if (hc.owner) this.link(hc.owner).upgrade(hc.id, socket.transport.name, true);
     });
     socket.on("close", (reason: string, description?: unknown) => this.onClientClose(hc, reason, description));
     this.assignOwner(hc);

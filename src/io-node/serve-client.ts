@@ -1,7 +1,10 @@
+import accepts from "accepts";
+import corsMiddleware, { CorsOptions, CorsOptionsDelegate } from "cors";
 import { createReadStream, existsSync } from "fs";
 import type { IncomingMessage, ServerResponse, Server as HttpServer } from "http";
 import { dirname, join } from "path";
-import { createGzip } from "zlib";
+import { pipeline, Transform } from "stream";
+import { createBrotliCompress, createDeflate, createGzip } from "zlib";
 
 const socketIoDir = dirname(require.resolve("socket.io/package.json"));
 const clientDir = join(socketIoDir, "client-dist");
@@ -18,19 +21,31 @@ const FILES = new Set([
   "socket.io.msgpack.min.js.map",
 ]);
 
+const COMPRESSORS: Record<string, () => Transform> = {
+  br: createBrotliCompress,
+  gzip: createGzip,
+  deflate: createDeflate,
+};
+
 /**
  * Serves the Socket.IO browser client under `<path>/socket.io.js` (and its min, esm, msgpack and
- * map variants) in front of the server's other request handlers, as Socket.IO's `serveClient` does.
+ * map variants) in front of the server's other request handlers, as Socket.IO's `serveClient`
+ * does: same ETag, compression by the client's preference, CORS headers when `cors` is set.
  */
-export function serveClientBundle(httpServer: HttpServer, path: string): void {
+export function serveClientBundle(httpServer: HttpServer, path: string, cors?: CorsOptions | CorsOptionsDelegate): void {
   const prefix = path.replace(/\/$/, "") + "/";
+  const withCors = cors ? corsMiddleware(cors as CorsOptions) : undefined;
   const others = httpServer.listeners("request").slice();
   httpServer.removeAllListeners("request");
   httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? "";
     if (url.startsWith(prefix)) {
       const file = url.slice(prefix.length).replace(/\?.*$/, "");
-      if (FILES.has(file) && existsSync(join(clientDir, file))) return sendFile(file, req, res);
+      if (FILES.has(file) && existsSync(join(clientDir, file))) {
+        if (withCors) withCors(req, res, () => sendFile(file, req, res));
+        else sendFile(file, req, res);
+        return;
+      }
     }
     for (const handler of others) (handler as (q: IncomingMessage, s: ServerResponse) => void).call(httpServer, req, res);
   });
@@ -47,12 +62,15 @@ function sendFile(file: string, req: IncomingMessage, res: ServerResponse): void
   res.setHeader("Content-Type", `application/${file.endsWith(".map") ? "json" : "javascript"}; charset=utf-8`);
   res.setHeader("ETag", etag);
   const stream = createReadStream(join(clientDir, file));
-  stream.on("error", () => res.end());
-  if (/\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""))) {
-    res.writeHead(200, { "Content-Encoding": "gzip" });
-    stream.pipe(createGzip()).pipe(res);
+  const encoding = accepts(req).encodings(["br", "gzip", "deflate"]);
+  const onEnd = (err?: Error | null) => {
+    if (err) res.end();
+  };
+  if (encoding && COMPRESSORS[encoding]) {
+    res.writeHead(200, { "Content-Encoding": encoding });
+    pipeline(stream, COMPRESSORS[encoding](), res, onEnd);
   } else {
     res.writeHead(200);
-    stream.pipe(res);
+    pipeline(stream, res, onEnd);
   }
 }

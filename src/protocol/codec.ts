@@ -18,7 +18,7 @@ const FLAG_VOLATILE = 4;
  *   frame: u8 type | str8 connId | body
  *   bodies: OPEN str32(json handshake) · DATA u8 flags, bytes32 · CLOSE str32 reason, u8 kind
  *           (0 none, 1 text, 2 Error), str32 description
- *           UPGRADE str8 transport · WRITE u8 flags, bytes32 · DISCONNECT u8 discard · REVOKE (none) · ACK u32 seq
+ *           UPGRADE str8 transport, u8 done · WRITE u8 flags, bytes32 · DISCONNECT u8 discard · REVOKE (none) · ACK u32 seq
  *           CLIENT_INFO str32(json object)
  * Socket.IO packets are mostly strings; they are copied as UTF-8 with no JSON round trip.
  */
@@ -71,6 +71,7 @@ function writeFrame(w: Writer, frame: Frame): void {
     case FrameType.UPGRADE:
       w.str8(frame.connId);
       w.str8(frame.transport);
+      w.u8(frame.done ? 1 : 0);
       break;
     case FrameType.DISCONNECT:
       w.str8(frame.connId);
@@ -119,7 +120,7 @@ function readFrame(r: Reader): Frame {
       return kind === 0 ? { type, connId, reason } : { type, connId, reason, description: { message, error: kind === 2 } };
     }
     case FrameType.UPGRADE:
-      return { type, connId, transport: r.str8() };
+      return { type, connId, transport: r.str8(), done: r.u8() === 1 };
     case FrameType.DISCONNECT:
       return { type, connId, discard: r.u8() === 1 };
     case FrameType.REVOKE:

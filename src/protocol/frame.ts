@@ -16,7 +16,7 @@ export enum FrameType {
   DATA = 2,
   /** io → app: the client connection closed. */
   CLOSE = 3,
-  /** io → app: the connection moved to another transport (polling → websocket). */
+  /** io → app: the connection is moving to another transport (`done` false: upgrading; true: upgraded). */
   UPGRADE = 4,
   /** app → io: an Engine.IO message for the client. */
   WRITE = 5,
@@ -59,7 +59,7 @@ export type Frame =
   | { type: FrameType.OPEN; connId: string; handshake: Handshake }
   | { type: FrameType.DATA; connId: string; data: Payload }
   | { type: FrameType.CLOSE; connId: string; reason: string; description?: CloseDescription }
-  | { type: FrameType.UPGRADE; connId: string; transport: string }
+  | { type: FrameType.UPGRADE; connId: string; transport: string; done: boolean }
   | { type: FrameType.WRITE; connId: string; data: Payload; compress: boolean; volatile: boolean }
   | { type: FrameType.DISCONNECT; connId: string; discard: boolean }
   | { type: FrameType.ACK; seq: number }
