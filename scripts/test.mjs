@@ -7,11 +7,15 @@
  *  2. starts a private, throw-away redis-server on a free port (no persistence),
  *  3. builds the package (`tsup`: some tests run dist/),
  *  4. runs mocha with SOCKET_IO_CLUSTER_TEST_REDIS_URL pointing at that redis-server,
- *  5. stops redis-server (also on Ctrl-C) and exits with mocha's exit code.
+ *  5. with no arguments, runs the compatibility suite (compat/main.ts) against plain socket.io too,
+ *  6. stops redis-server (also on Ctrl-C) and exits non-zero if anything failed.
  *
- * Arguments go to mocha: `npm test -- --grep fetchSockets`, `npm test -- test/codec.test.ts`.
+ * Arguments go to mocha (and then skip step 5): `npm test -- --grep fetchSockets`,
+ * `npm test -- test/codec.test.ts`. `node scripts/test.mjs --compat [--group G]` runs only the
+ * compatibility suite (`npm run compat`).
  * Environment: SOCKET_IO_CLUSTER_QUIET (default "1": cluster warnings stay out of the output),
- * SOCKET_IO_CLUSTER_TEST_SKIP_BUILD=1 skips step 3 when dist/ is known to be fresh.
+ * SOCKET_IO_CLUSTER_TEST_SKIP_BUILD=1 skips step 3 when dist/ is known to be fresh,
+ * SOCKET_IO_CLUSTER_TEST_SKIP_COMPAT=1 skips step 5.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -161,14 +165,13 @@ async function stopRedis() {
   redisDir = undefined;
 }
 
-let mocha;
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(signal, async () => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping`);
-    if (mocha && mocha.exitCode === null) mocha.kill(signal);
+    if (child && child.exitCode === null) child.kill(signal);
     await stopRedis();
     process.exit(130);
   });
@@ -211,17 +214,34 @@ async function main() {
   for (const name of ["SOCKET_IO_CLUSTER_REDIS_URL", "SOCKET_IO_CLUSTER_PREFIX", "SOCKET_IO_CLUSTER_LOCAL_FAST_PATH"]) {
     delete env[name];
   }
-  // mocha adds a configured spec to the files named on the command line, so the default spec lives
-  // here: `npm test -- test/codec.test.ts` runs that file only
+  // `--compat` alone: only the compatibility suite (npm run compat); its arguments follow it
   const args = process.argv.slice(2);
-  const namesFiles = args.some((a) => !a.startsWith("-") && (/[*?]/.test(a) || existsSync(join(root, a)) || existsSync(a)));
-  if (!namesFiles) args.push("test/**/*.test.ts");
-  mocha = spawn(process.execPath, [binOf("mocha"), ...args], { cwd: root, stdio: "inherit", env });
-  const code = await new Promise((resolve) =>
-    mocha.on("exit", (c, signal) => resolve(c ?? 128 + (constants.signals[signal] ?? 0))),
-  );
+  const compatOnly = args[0] === "--compat";
+  let code = 0;
+  if (!compatOnly) {
+    // mocha adds a configured spec to the files named on the command line, so the default spec lives
+    // here: `npm test -- test/codec.test.ts` runs that file only
+    const namesFiles = args.some((a) => !a.startsWith("-") && (/[*?]/.test(a) || existsSync(join(root, a)) || existsSync(a)));
+    if (!namesFiles) args.push("test/**/*.test.ts");
+    code = await run([binOf("mocha"), ...args], env);
+  }
+  // the whole suite also runs the compatibility suite; a subset of tests does not
+  const wholeSuite = compatOnly || process.argv.length === 2;
+  if (wholeSuite && !stopping && process.env.SOCKET_IO_CLUSTER_TEST_SKIP_COMPAT !== "1") {
+    log("compatibility suite (compat/) against plain socket.io…");
+    const compatArgs = compatOnly ? args.slice(1) : [];
+    const compat = await run(["--import", "tsx", join(root, "compat", "main.ts"), ...compatArgs], env);
+    code = code || compat;
+  }
   await stopRedis();
   process.exit(stopping ? 130 : code);
+}
+
+let child;
+/** Runs node with `args` in the repository, resolving with its exit code. */
+function run(args, env) {
+  child = spawn(process.execPath, args, { cwd: root, stdio: "inherit", env });
+  return new Promise((resolve) => child.on("exit", (c, signal) => resolve(c ?? 128 + (constants.signals[signal] ?? 0))));
 }
 
 main().catch(async (err) => {
