@@ -7,7 +7,7 @@ import { debug as makeDebug } from "../log";
 import { redactUrl } from "./redact-url";
 import { integerFlag, parseCommandArgs, portFlag, UsageError } from "./args";
 import { exitOnSignal, withTimeout } from "./shutdown";
-import { createStaticHandler, RequestHandler } from "./static-files";
+import { createStaticHandler, RequestHandler } from "../http/static-files";
 
 const debug = makeDebug("cli:io-node");
 

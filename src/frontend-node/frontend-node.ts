@@ -2,7 +2,7 @@ import { statSync } from "fs";
 import { createServer, IncomingMessage, Server as HttpServer, ServerResponse } from "http";
 import type { AddressInfo } from "net";
 import { resolve } from "path";
-import { createStaticHandler, RequestHandler } from "../cli/static-files";
+import { createStaticHandler, RequestHandler } from "../http/static-files";
 import { NodeRegistry } from "../cluster/node-registry";
 import { CLOSE_WAIT_MS, withTimeout } from "../cluster/with-timeout";
 import { debug as makeDebug, warn } from "../log";
