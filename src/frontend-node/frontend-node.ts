@@ -7,7 +7,8 @@ import { NodeRegistry } from "../cluster/node-registry";
 import { CLOSE_WAIT_MS, withTimeout } from "../cluster/with-timeout";
 import { debug as makeDebug, warn } from "../log";
 import { ClusterOptions, newNodeId, resolveClusterOptions, ResolvedClusterOptions } from "../options";
-import { clientHelper, socketIoClientFile } from "./client-assets";
+import { isSocketIoClientFile, sendSocketIoClientFile } from "../http/socket-io-client";
+import { clientHelper } from "./client-assets";
 import { ClusterView, IoServer } from "./cluster-view";
 import { renderConfigJs, renderConfigJson } from "./config-endpoints";
 import { sendAsset } from "./static-asset";
@@ -164,9 +165,10 @@ export class FrontendNode {
       this.routes.set(`${base}status.json`, (req, res) => sendText(req, res, JSON.stringify(this.status()), "application/json; charset=utf-8"));
     }
     if (opts.serveClient !== false) {
-      for (const name of ["socket.io.js", "socket.io.min.js", "socket.io.esm.min.js"]) {
+      // the same files, headers and ETag as an io-node's, so pages need no io-node to load them
+      for (const name of ["socket.io.js", "socket.io.min.js", "socket.io.esm.min.js", "socket.io.msgpack.min.js"]) {
         for (const file of [name, `${name}.map`]) {
-          this.routes.set(`${base}socket.io/${file}`, (req, res) => sendAsset(req, res, socketIoClientFile(file)!));
+          if (isSocketIoClientFile(file)) this.routes.set(`${base}socket.io/${file}`, (req, res) => sendSocketIoClientFile(file, req, res));
         }
       }
     }

@@ -14,7 +14,7 @@ import { OutboundLink } from "../cluster/outbound-link";
 import { AppLink, FrameSink, LocalAppLink, RemoteAppLink } from "./app-link";
 import { HeldConnection } from "./held-connection";
 import { OwnerPicker } from "./owner-picker";
-import { serveClientBundle } from "./serve-client";
+import { serveClientBundle } from "../http/socket-io-client";
 
 const debug = makeDebug("io-node");
 

@@ -27,10 +27,18 @@ const COMPRESSORS: Record<string, () => Transform> = {
   deflate: createDeflate,
 };
 
+/** Whether `name` is a file of the Socket.IO browser client (socket.io.js, .min.js, .map, …). */
+export function isSocketIoClientFile(name: string): boolean {
+  return FILES.has(name) && existsSync(join(clientDir, name));
+}
+
 /**
  * Serves the Socket.IO browser client under `<path>/socket.io.js` (and its min, esm, msgpack and
  * map variants) in front of the server's other request handlers, as Socket.IO's `serveClient`
  * does: same ETag, compression by the client's preference, CORS headers when `cors` is set.
+ *
+ * @example
+ * serveClientBundle(httpServer, "/socket.io", { origin: "*" });
  */
 export function serveClientBundle(httpServer: HttpServer, path: string, cors?: CorsOptions | CorsOptionsDelegate): void {
   const prefix = path.replace(/\/$/, "") + "/";
@@ -41,9 +49,9 @@ export function serveClientBundle(httpServer: HttpServer, path: string, cors?: C
     const url = req.url ?? "";
     if (url.startsWith(prefix)) {
       const file = url.slice(prefix.length).replace(/\?.*$/, "");
-      if (FILES.has(file) && existsSync(join(clientDir, file))) {
-        if (withCors) withCors(req, res, () => sendFile(file, req, res));
-        else sendFile(file, req, res);
+      if (isSocketIoClientFile(file)) {
+        if (withCors) withCors(req, res, () => sendSocketIoClientFile(file, req, res));
+        else sendSocketIoClientFile(file, req, res);
         return;
       }
     }
@@ -51,7 +59,11 @@ export function serveClientBundle(httpServer: HttpServer, path: string, cors?: C
   });
 }
 
-function sendFile(file: string, req: IncomingMessage, res: ServerResponse): void {
+/**
+ * Answers a request for one file of the browser client: the ETag is socket.io's version (as
+ * socket.io sets it), 304 on a match, br/gzip/deflate as the client prefers.
+ */
+export function sendSocketIoClientFile(file: string, req: IncomingMessage, res: ServerResponse): void {
   const match = req.headers["if-none-match"];
   if (match === etag || match === `W/${etag}`) {
     res.writeHead(304);
