@@ -1,5 +1,5 @@
 // The original's config, read by every node of the legacy chat. Environment variables win, so the
-// one-command runner can place the nodes on free ports and a private Redis.
+// one-command runner (npm run legacy-chat) can place the nodes on free ports and a private Redis.
 var config = exports;
 
 config.HTTP_HOST = process.env.HTTP_HOST || '0.0.0.0'; // this is for frontend-node
@@ -12,5 +12,12 @@ config.REDIS_DATABASE = Number(process.env.REDIS_DATABASE) || 0;
 
 config.CLIENT_CONFIG_URL = '/config.js';
 
-// the original listed io-nodes here; the frontend now lists the io-nodes that are alive
+// the original listed io-nodes here; the frontend now lists the io-nodes that are alive. An entry
+// whose port is an io-node's still tells that io-node the host browsers reach it by:
+//   { internal: '0.0.0.0', external: 'chat.example.com', port: 8081 }
 config.IO_SERVERS = [];
+
+// our keys: a Redis URL (wins over REDIS_HOST/...) and the cluster's key prefix, so that several
+// clusters can share one Redis (default "sioc", or $SOCKET_IO_CLUSTER_PREFIX)
+config.REDIS_URL = process.env.REDIS_URL || undefined;
+config.PREFIX = process.env.CLUSTER_PREFIX || undefined;
