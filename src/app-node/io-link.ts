@@ -5,7 +5,8 @@ import { Transport } from "../transport/transport";
 /** The app-node's side of its relation with one io-node. */
 export interface IoLink {
   readonly ioNodeId: string;
-  write(connId: string, data: Payload, compress: boolean, volatile: boolean): void;
+  /** `options` are Engine.IO's write options as Socket.IO gave them (a co-located io-node uses them as they are). */
+  write(connId: string, data: Payload, compress: boolean, volatile: boolean, options?: object): void;
   disconnect(connId: string, discard: boolean): void;
   /** Every batch from this io-node up to `seq` has been handed to Socket.IO. */
   ack(seq: number): void;
@@ -23,8 +24,9 @@ export class LocalIoLink implements IoLink {
     private readonly sink: IoFrameSink,
   ) {}
 
-  write(connId: string, data: Payload, compress: boolean, volatile: boolean): void {
-    this.sink.handleFrame(this.appId, { type: FrameType.WRITE, connId, data, compress, volatile });
+  write(connId: string, data: Payload, compress: boolean, volatile: boolean, options?: object): void {
+    // the options carry a broadcast's pre-encoded websocket frame, built once for all its sockets
+    this.sink.handleFrame(this.appId, { type: FrameType.WRITE, connId, data, compress, volatile, options });
   }
   disconnect(connId: string, discard: boolean): void {
     this.sink.handleFrame(this.appId, { type: FrameType.DISCONNECT, connId, discard });

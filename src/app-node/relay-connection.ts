@@ -72,7 +72,7 @@ export class RelayConnection extends EventEmitter {
     if (this.listenerCount("packetCreate") > 0) this.emit("packetCreate", { type: "message", data, options: opts });
     const compress = opts.compress !== false;
     const volatile = opts.volatile === true;
-    this.engine._inOrder(() => this.link.write(this.id, data, compress, volatile));
+    this.engine._inOrder(() => this.link.write(this.id, data, compress, volatile, opts));
     return this;
   }
 

@@ -341,7 +341,7 @@ export class IoNode extends EventEmitter {
   handleFrame(from: string, frame: Frame): void {
     switch (frame.type) {
       case FrameType.WRITE:
-        return this.onWrite(from, frame.connId, frame.data, frame.compress, frame.volatile);
+        return this.onWrite(from, frame.connId, frame.data, frame.compress, frame.volatile, frame.options);
       case FrameType.DISCONNECT: {
         const hc = this.held.get(frame.connId);
         if (!hc || hc.owner !== from) return;
@@ -367,7 +367,7 @@ export class IoNode extends EventEmitter {
     }
   }
 
-  private onWrite(from: string, connId: string, data: Payload, compress: boolean, volatile: boolean): void {
+  private onWrite(from: string, connId: string, data: Payload, compress: boolean, volatile: boolean, options?: object): void {
     const hc = this.held.get(connId);
     if (!hc) return;
     if (hc.owner !== from) {
@@ -388,7 +388,7 @@ export class IoNode extends EventEmitter {
     }
     if (volatile && !hc.socket.transport.writable) return;
     this.messages++;
-    hc.socket.write(data, { compress });
+    hc.socket.write(data, options ?? { compress });
   }
 
   /** Follows the namespaces' CONNECT replies; returns false when the reply must not reach the client. */

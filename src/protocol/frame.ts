@@ -60,7 +60,15 @@ export type Frame =
   | { type: FrameType.DATA; connId: string; data: Payload }
   | { type: FrameType.CLOSE; connId: string; reason: string; description?: CloseDescription }
   | { type: FrameType.UPGRADE; connId: string; transport: string; done: boolean }
-  | { type: FrameType.WRITE; connId: string; data: Payload; compress: boolean; volatile: boolean }
+  | {
+      type: FrameType.WRITE;
+      connId: string;
+      data: Payload;
+      compress: boolean;
+      volatile: boolean;
+      /** Engine.IO's write options as Socket.IO gave them; in-process only (the codec drops them). */
+      options?: object;
+    }
   | { type: FrameType.DISCONNECT; connId: string; discard: boolean }
   | { type: FrameType.ACK; seq: number }
   | { type: FrameType.REVOKE; connId: string }

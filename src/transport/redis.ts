@@ -43,6 +43,8 @@ export class RedisTransport implements Transport {
   private readonly maxInboxLength: number;
   private readonly readBatch: number;
   private readonly inboxTtl: number;
+  /** When each inbox's expiry was last pushed back. */
+  private readonly expiresRefreshed = new Map<string, number>();
   private closed = false;
 
   constructor(config: RedisConfig, readonly prefix: string, opts: RedisTransportOptions = {}) {
@@ -78,8 +80,13 @@ export class RedisTransport implements Transport {
     const key = this.key(`inbox:${nodeId}`);
     const failed = (err: Error) => warn("redis-send", `could not send to ${nodeId}: ${err.message}`);
     this.cmd.xadd(key, "MAXLEN", "~", this.maxInboxLength, "*", FIELD, payload).catch(failed);
-    // an inbox nobody writes to any more (its node is gone) expires by itself
-    this.cmd.pexpire(key, this.inboxTtl).catch(failed);
+    // an inbox nobody writes to any more (its node is gone) expires by itself; refreshing the
+    // expiry a few times per TTL is enough, not on every batch
+    const now = Date.now();
+    if ((this.expiresRefreshed.get(key) ?? 0) < now - this.inboxTtl / 4) {
+      this.expiresRefreshed.set(key, now);
+      this.cmd.pexpire(key, this.inboxTtl).catch(failed);
+    }
   }
 
   async listen(nodeId: string, onPayload: (payload: Buffer) => void): Promise<void> {
