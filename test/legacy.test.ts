@@ -11,6 +11,7 @@ import {
   LegacyClient,
   LegacyConfig,
   makeAppServer,
+  makeFrontendServer,
   makeIoListener,
   makeListener,
   SocketIoAdapter,
@@ -227,6 +228,27 @@ describe("legacy 0.6-style API", function () {
     expect((await gone).sessionId).to.equal(id);
   });
 
+  it("makeFrontendServer: CLIENT_CONFIG_URL lists the live io-node in the original's format", async () => {
+    const pages = createServer((_req, res) => res.end("page"));
+    const frontend = makeFrontendServer(pages, { ...cfg, CLIENT_CONFIG_URL: "/servers.js" });
+    closers.push(async () => {
+      await frontend.close();
+      pages.closeAllConnections();
+      await new Promise((r) => pages.close(r));
+    });
+    await new Promise<void>((r) => pages.listen(0, "127.0.0.1", r));
+    await frontend.ready();
+    const base = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
+    const ioPort = Number(new URL(url).port);
+    let body = "";
+    await waitUntil(() => body.includes(`"port":${ioPort}`), 8_000, async () => {
+      body = await (await fetch(`${base}/servers.js`)).text();
+    });
+    expect(body).to.match(/^var SOCKET_SERVERS = \[\{"host":"[^"]+","port":\d+\}\];\s*$/);
+    // the pages of the server it is mounted on are still served
+    expect(await (await fetch(`${base}/chat.html`)).text()).to.equal("page");
+  });
+
   it("no-client: an app-node that takes a client over fires it before the client's next message", async () => {
     const first = await listener();
     const c = await client();
@@ -253,9 +275,9 @@ function collect(sockets: ClientSocket[]) {
   };
 }
 
-async function waitUntil(check: () => boolean, timeoutMs = 8_000): Promise<void> {
+async function waitUntil(check: () => boolean, timeoutMs = 8_000, refresh?: () => Promise<void>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while ((await refresh?.(), !check())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await sleep(20);
   }
