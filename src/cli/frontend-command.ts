@@ -1,11 +1,9 @@
-import { statSync } from "fs";
 import type { AddressInfo } from "net";
-import { resolve } from "path";
 import { createFrontend, FrontendNode, FrontendOptions } from "../frontend-node/frontend-node";
 import { debug as makeDebug } from "../log";
 import { redactUrl } from "./redact-url";
 import { parseCommandArgs, portFlag, UsageError } from "./args";
-import { exitOnSignal, withTimeout } from "./shutdown";
+import { closeOnSignal, directoryFlag, readyOrNotice, redisFlag } from "./node-command";
 
 const debug = makeDebug("cli:frontend");
 
@@ -46,10 +44,6 @@ const OPTIONS = {
 
 /** The line a frontend prints once it serves requests (for scripts that wait for it). */
 export const FRONTEND_READY_LINE = /^frontend \S+ listening on http:/;
-/** How long a stop may take before the process exits anyway (e.g. Redis is unreachable). */
-const CLOSE_TIMEOUT_MS = 3_000;
-/** After this long without Redis, say what the frontend is waiting for instead of staying silent. */
-const SLOW_START_NOTICE_MS = 3_000;
 
 /**
  * `socket.io-cluster frontend`: runs a frontend-node until SIGINT or SIGTERM.
@@ -66,12 +60,10 @@ export async function runFrontendCommand(argv: string[]): Promise<void> {
   }
   const port = portFlag("port", values.port);
   if (port === undefined) throw new UsageError("--port is required");
-  const redis = values.redis ?? (process.env.SOCKET_IO_CLUSTER_REDIS_URL || undefined);
-  if (!redis) {
-    throw new UsageError(
-      "a frontend needs Redis to see the cluster's nodes: pass --redis redis://host:6379 or set SOCKET_IO_CLUSTER_REDIS_URL.",
-    );
-  }
+  const redis = redisFlag(
+    values.redis,
+    "a frontend needs Redis to see the cluster's nodes: pass --redis redis://host:6379 or set SOCKET_IO_CLUSTER_REDIS_URL.",
+  );
   const configUrl = values["config-url"];
   if (configUrl !== undefined && !/^\/[^\s?#]*$/.test(configUrl)) {
     throw new UsageError(`--config-url must be a path starting with "/", got "${configUrl}"`);
@@ -85,7 +77,7 @@ export async function runFrontendCommand(argv: string[]): Promise<void> {
     host: values.host,
     redis,
     prefix: values.prefix,
-    staticDir: values.static === undefined ? undefined : staticDir(values.static),
+    staticDir: values.static === undefined ? undefined : directoryFlag("static", values.static),
     clientConfigUrl: configUrl,
     publicAddress,
     status: !values["no-status"],
@@ -98,23 +90,15 @@ export async function runFrontendCommand(argv: string[]): Promise<void> {
     // option errors of the library (a bad prefix...) are the caller's mistakes here
     throw new UsageError((err as Error).message);
   }
-  exitOnSignal(async () => {
-    await withTimeout(node.close(), CLOSE_TIMEOUT_MS, "closing the frontend").catch((err: Error) => console.error(err.message));
-    node.httpServer?.closeAllConnections();
-    node.httpServer?.close();
-  });
-
-  const slowNotice = setTimeout(() => console.error(`frontend ${node.id}: waiting for Redis at ${redactUrl(redis)}...`), SLOW_START_NOTICE_MS);
+  closeOnSignal("frontend", node, () => node.httpServer);
   try {
-    await node.ready();
+    await readyOrNotice("frontend", node, redis);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const where = `${values.host ?? "*"}:${port}`;
     if (e.code === "EADDRINUSE") throw new Error(`port ${where} is already in use`);
     if (e.code === "EACCES") throw new Error(`no permission to listen on ${where}`);
     throw err;
-  } finally {
-    clearTimeout(slowNotice);
   }
   const boundPort = (node.httpServer!.address() as AddressInfo).port;
   const base = `http://${urlHost(values.host)}:${boundPort}`;
@@ -122,12 +106,6 @@ export async function runFrontendCommand(argv: string[]): Promise<void> {
   console.log(`  io-node list  ${base}${configUrl ?? "/config.js"}`);
   if (!values["no-status"]) console.log(`  status        ${base}/status`);
   debug("options %o", { ...options, redis: redactUrl(redis) });
-}
-
-function staticDir(dir: string): string {
-  const abs = resolve(dir);
-  if (!statSync(abs, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--static ${dir}: not a directory`);
-  return abs;
 }
 
 /** The host to print in a URL: a wildcard bind is reachable as localhost. */

@@ -1,12 +1,10 @@
-import { statSync } from "fs";
 import { createServer, Server as HttpServer } from "http";
 import type { AddressInfo } from "net";
-import { resolve } from "path";
 import { createIoNode, IoNodeOptions } from "../io-node/io-node";
 import { debug as makeDebug } from "../log";
 import { redactUrl } from "./redact-url";
 import { integerFlag, parseCommandArgs, portFlag, UsageError } from "./args";
-import { exitOnSignal, withTimeout } from "./shutdown";
+import { closeOnSignal, directoryFlag, readyOrNotice, redisFlag } from "./node-command";
 import { createStaticHandler, RequestHandler } from "../http/static-files";
 
 const debug = makeDebug("cli:io-node");
@@ -54,10 +52,6 @@ const OPTIONS = {
 const TRANSPORTS = ["polling", "websocket"];
 /** The line an io-node prints once it serves clients; `dev` waits for it. */
 export const IO_NODE_READY_LINE = /^io-node \S+ listening on http:/;
-/** How long a stop may take before the process exits anyway (e.g. Redis is unreachable). */
-const CLOSE_TIMEOUT_MS = 3_000;
-/** After this long without Redis, say what the node is waiting for instead of staying silent. */
-const SLOW_START_NOTICE_MS = 3_000;
 
 /**
  * `socket.io-cluster io-node`: runs a standalone io-node until SIGINT or SIGTERM.
@@ -71,18 +65,16 @@ export async function runIoNodeCommand(argv: string[]): Promise<void> {
   }
   const port = portFlag("port", values.port);
   if (port === undefined) throw new UsageError("--port is required");
-  const redis = values.redis ?? (process.env.SOCKET_IO_CLUSTER_REDIS_URL || undefined);
-  if (!redis) {
-    throw new UsageError(
-      "an io-node needs Redis: pass --redis redis://host:6379 or set SOCKET_IO_CLUSTER_REDIS_URL.\n" +
-        "A standalone io-node only relays connections to app-nodes through Redis; to run one process\n" +
-        "without Redis, just start your app (new Server(...) then behaves as plain Socket.IO).",
-    );
-  }
+  const redis = redisFlag(
+    values.redis,
+    "an io-node needs Redis: pass --redis redis://host:6379 or set SOCKET_IO_CLUSTER_REDIS_URL.\n" +
+      "A standalone io-node only relays connections to app-nodes through Redis; to run one process\n" +
+      "without Redis, just start your app (new Server(...) then behaves as plain Socket.IO).",
+  );
   const path = values.path ?? "/socket.io";
   if (!path.startsWith("/")) throw new UsageError(`--path must start with "/", got "${path}"`);
 
-  const httpServer = createServer(values.static ? createStaticHandler(staticDir(values.static)) : notFound);
+  const httpServer = createServer(values.static ? createStaticHandler(directoryFlag("static", values.static)) : notFound);
   const options: IoNodeOptions = {
     httpServer,
     redis,
@@ -101,15 +93,10 @@ export async function runIoNodeCommand(argv: string[]): Promise<void> {
   }
 
   const node = createIoNode(options);
-  exitOnSignal(async () => {
-    await withTimeout(node.close(), CLOSE_TIMEOUT_MS, "closing the io-node").catch((err: Error) => console.error(err.message));
-    httpServer.closeAllConnections();
-    httpServer.close();
-  });
+  closeOnSignal("io-node", node, () => httpServer);
 
   await listen(httpServer, port, values.host);
-  const slowNotice = setTimeout(() => console.error(`io-node ${node.id}: waiting for Redis at ${redactUrl(redis)}...`), SLOW_START_NOTICE_MS);
-  await node.ready().finally(() => clearTimeout(slowNotice));
+  await readyOrNotice("io-node", node, redis);
   const { port: boundPort } = httpServer.address() as AddressInfo;
   console.log(`io-node ${node.id} listening on http://${urlHost(values.host)}:${boundPort}`);
   debug("options %o", { ...options, httpServer: undefined, redis: redactUrl(redis) });
@@ -119,12 +106,6 @@ const notFound: RequestHandler = (_req, res) => {
   res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });
   res.end("Not Found");
 };
-
-function staticDir(dir: string): string {
-  const abs = resolve(dir);
-  if (!statSync(abs, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--static ${dir}: not a directory`);
-  return abs;
-}
 
 function transportsFlag(raw: string | undefined): string[] | undefined {
   if (raw === undefined) return undefined;
