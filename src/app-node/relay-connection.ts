@@ -31,7 +31,7 @@ export class RelayConnection extends EventEmitter {
   clientInfo: Record<string, unknown> = {};
 
   constructor(
-    private readonly engine: { _inOrder(write: () => void): void },
+    private readonly engine: { _mustWait(): boolean; _enqueue(write: () => void): void },
     readonly id: string,
     handshake: Handshake,
     private link: IoLink,
@@ -72,7 +72,9 @@ export class RelayConnection extends EventEmitter {
     if (this.listenerCount("packetCreate") > 0) this.emit("packetCreate", { type: "message", data, options: opts });
     const compress = opts.compress !== false;
     const volatile = opts.volatile === true;
-    this.engine._inOrder(() => this.link.write(this.id, data, compress, volatile, opts));
+    // the hot path allocates nothing: only a write behind a pending recovery broadcast is queued
+    if (this.engine._mustWait()) this.engine._enqueue(() => this.link.write(this.id, data, compress, volatile, opts));
+    else this.link.write(this.id, data, compress, volatile, opts);
     return this;
   }
 
@@ -88,7 +90,8 @@ export class RelayConnection extends EventEmitter {
   close(discard = false): this {
     if (this.readyState !== "open") return this;
     this.readyState = "closed";
-    this.engine._inOrder(() => this.link.disconnect(this.id, discard));
+    if (this.engine._mustWait()) this.engine._enqueue(() => this.link.disconnect(this.id, discard));
+    else this.link.disconnect(this.id, discard);
     this.onClosed(this);
     // synchronous, as Engine.IO closes a connection with nothing left to write
     this.emit("close", "forced close");

@@ -81,10 +81,14 @@ export class RelayEngine extends EventEmitter {
     };
   }
 
-  /** Runs `write` now, or in order behind a reserved place. @internal */
-  _inOrder(write: () => void): void {
-    if (this.outbox.length === 0 || this.draining) write();
-    else this.outbox.push({ run: write });
+  /** Whether a write made now must wait behind a reserved place (see {@link _reserve}). @internal */
+  _mustWait(): boolean {
+    return this.outbox.length > 0 && !this.draining;
+  }
+
+  /** Queues a write behind the reserved places; only when {@link _mustWait}. @internal */
+  _enqueue(write: () => void): void {
+    this.outbox.push({ run: write });
   }
 
   private drain(): void {
