@@ -2,6 +2,7 @@ import type { Socket } from "socket.io";
 import type { Socket as ClientSocket } from "socket.io-client";
 import type { CompatContext, Shared } from "../scenario";
 import { scenarios } from "../scenario";
+import { untilTruthy } from "./_helpers";
 
 /** Catch-all listeners of the server-side socket, recorded in `shared[<client name>]`. */
 
@@ -11,14 +12,6 @@ function args(list: unknown[]): unknown[] {
 
 function logOf(shared: Shared, socket: Socket): unknown[][] {
   return (shared[socket.handshake.auth.name] ??= []);
-}
-
-async function until<T>(check: () => T | undefined): Promise<T> {
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 async function connectAll(ctx: CompatContext, specs: Array<{ name: string; rooms: string[] }>): Promise<ClientSocket[]> {
@@ -144,11 +137,11 @@ export default scenarios("any", [
       await clients[0].emitWithAck("go");
       await Promise.all(barriers);
       // the barrier went through every socket's outgoing listener before it was written
-      await until(() => specs.every((s) => ctx.shared[s.name]?.some((e: unknown[]) => e[0] === "barrier")));
+      await untilTruthy(() => specs.every((s) => ctx.shared[s.name]?.some((e: unknown[]) => e[0] === "barrier")));
       ctx.servers[0].to("r2").emit("from-server-0");
       ctx.servers[0].emit("barrier-2");
       await Promise.all(clients.map((c) => new Promise((r) => c.on("barrier-2", r))));
-      await until(() => specs.every((s) => ctx.shared[s.name]?.some((e: unknown[]) => e[0] === "barrier-2")));
+      await untilTruthy(() => specs.every((s) => ctx.shared[s.name]?.some((e: unknown[]) => e[0] === "barrier-2")));
       return Object.fromEntries(specs.map((s) => [s.name, ctx.shared[s.name]]));
     },
   },

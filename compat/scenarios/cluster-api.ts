@@ -2,6 +2,7 @@ import type { Server } from "socket.io";
 import type { Socket as ClientSocket } from "socket.io-client";
 import type { CompatContext, Shared } from "../scenario";
 import { scenarios } from "../scenario";
+import { untilTruthy } from "./_helpers";
 
 /**
  * Server-side cluster API (fetchSockets, RemoteSocket, socketsJoin/Leave, disconnectSockets,
@@ -101,14 +102,6 @@ async function peersKnown(ctx: CompatContext, nsp = "/"): Promise<void> {
   for (;;) {
     const counts = await Promise.all(ctx.servers.map((s) => s.of(nsp).adapter.serverCount()));
     if (counts.every((n) => n >= ctx.servers.length)) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-async function until<T>(check: () => T | undefined): Promise<T> {
-  for (;;) {
-    const v = check();
-    if (v) return v;
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -230,8 +223,8 @@ export default scenarios("cluster-api", [
       }
       const client = await gone;
       const server = {
-        a: await until(() => ctx.shared["server:a"]),
-        c: await until(() => ctx.shared["server:c"]),
+        a: await untilTruthy(() => ctx.shared["server:a"]),
+        c: await untilTruthy(() => ctx.shared["server:c"]),
       };
       const stillThere = names(await io.fetchSockets());
       for (const { name, c } of clients) if (name === "b" || name === "d") await c.emitWithAck("ping");
@@ -334,9 +327,9 @@ export default scenarios("cluster-api", [
       io.except("r1").disconnectSockets(true);
       const hard = await second;
       const server = {
-        b: await until(() => ctx.shared["server:b"]),
-        c: await until(() => ctx.shared["server:c"]),
-        d: await until(() => ctx.shared["server:d"]),
+        b: await untilTruthy(() => ctx.shared["server:b"]),
+        c: await untilTruthy(() => ctx.shared["server:c"]),
+        d: await untilTruthy(() => ctx.shared["server:d"]),
       };
       const left = names(await io.fetchSockets());
       await clients[0].c.emitWithAck("ping");
@@ -366,11 +359,11 @@ export default scenarios("cluster-api", [
       io.serverSideEmit("hello", 1, { two: [2] }, "three");
       io.serverSideEmit("done");
       // serverSideEmit messages keep their order: "done" arriving means "hello" has
-      await until(() => ctx.shared.received.filter((r: { done?: boolean }) => r.done).length >= others || others === 0);
+      await untilTruthy(() => ctx.shared.received.filter((r: { done?: boolean }) => r.done).length >= others || others === 0);
       const fromServer0 = ctx.shared.received.splice(0);
       const c = await ctx.connect();
       await c.emitWithAck("trigger");
-      await until(() => ctx.shared.received.filter((r: { done?: boolean }) => r.done).length >= others || others === 0);
+      await untilTruthy(() => ctx.shared.received.filter((r: { done?: boolean }) => r.done).length >= others || others === 0);
       const fromHandler = ctx.shared.received.splice(0);
       const check = (list: Array<{ appIndex: number; args?: unknown[] }>, sender: number | undefined) => ({
         senderReceivedIt: list.some((r) => r.appIndex === sender),

@@ -1,6 +1,7 @@
 import type { Socket as ServerSocket } from "socket.io";
 import type { Socket as ClientSocket } from "socket.io-client";
 import { scenarios } from "../scenario";
+import { ask } from "./_helpers";
 
 /** The handshake URL as sent, without the per-request parameters (`t` cache buster, `sid`). */
 function normalizeUrl(url: string | undefined): string | undefined {
@@ -45,10 +46,6 @@ function handshakeFacts(socket: ServerSocket): Record<string, unknown> {
 /** The Engine.IO id of a server connection (private in the typings). */
 function engineId(conn: unknown): string {
   return (conn as { id: string }).id;
-}
-
-function ask(c: ClientSocket, event: string, ...args: unknown[]): Promise<any> {
-  return c.timeout(5_000).emitWithAck(event, ...args);
 }
 
 export default scenarios("connect", [

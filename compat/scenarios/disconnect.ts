@@ -2,6 +2,7 @@ import type { Server, Socket as ServerSocket } from "socket.io";
 import { Manager, Socket as ClientSocket } from "socket.io-client";
 import type { Shared } from "../scenario";
 import { scenarios } from "../scenario";
+import { ask, connected, until } from "./_helpers";
 
 /** The parts of the client's Engine.IO socket these scenarios poke at. */
 interface ClientEngine {
@@ -15,29 +16,6 @@ interface ClientEngine {
 
 function engineOf(c: ClientSocket): ClientEngine {
   return (c.io as unknown as { engine: ClientEngine }).engine;
-}
-
-/** Polls until `get` returns something other than undefined. */
-async function until<T>(get: () => T | undefined, what: string, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = get();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-function ask(c: ClientSocket, event: string, ...args: unknown[]): Promise<any> {
-  return c.timeout(5_000).emitWithAck(event, ...args);
-}
-
-function connected(c: ClientSocket): Promise<ClientSocket> {
-  return new Promise((resolve, reject) => {
-    if (c.connected) return resolve(c);
-    c.once("connect", () => resolve(c));
-    c.once("connect_error", (err) => reject(new Error(`connect_error: ${err.message}`)));
-  });
 }
 
 /** The reason of the client's next "disconnect". */

@@ -1,27 +1,6 @@
 import { Manager, Socket as ClientSocket } from "socket.io-client";
 import { scenarios } from "../scenario";
-
-function ask(c: ClientSocket, event: string, ...args: unknown[]): Promise<any> {
-  return c.timeout(5_000).emitWithAck(event, ...args);
-}
-
-/** Resolves with what the client learns when its namespace CONNECT is refused. */
-function refused(c: ClientSocket): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    c.once("connect", () => reject(new Error(`${(c as unknown as { nsp: string }).nsp}: connected, expected connect_error`)));
-    c.once("connect_error", (err: Error & { data?: unknown }) =>
-      resolve({ message: err.message, data: err.data, connected: c.connected, active: c.active }),
-    );
-  });
-}
-
-function connected(c: ClientSocket): Promise<ClientSocket> {
-  return new Promise((resolve, reject) => {
-    if (c.connected) return resolve(c);
-    c.once("connect", () => resolve(c));
-    c.once("connect_error", (err) => reject(new Error(`connect_error: ${err.message}`)));
-  });
-}
+import { ask, connected, refused } from "./_helpers";
 
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

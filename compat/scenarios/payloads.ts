@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import type { Socket as ClientSocket } from "socket.io-client";
 import { scenarios } from "../scenario";
+import { untilTruthy } from "./_helpers";
 
 /** A payload described by size and digest, so that large ones stay readable in the report. */
 function digest(value: unknown): unknown {
@@ -14,14 +15,6 @@ function digest(value: unknown): unknown {
 /** UTF-16 code units in hex: what a string really is, lone surrogates included. */
 function units(s: string): string {
   return Array.from({ length: s.length }, (_, i) => s.charCodeAt(i).toString(16).padStart(4, "0")).join(" ");
-}
-
-async function until<T>(check: () => T | undefined): Promise<T> {
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 const BIG = 500_000;
@@ -89,7 +82,7 @@ export default scenarios("payloads", [
       const closed = new Promise((r) => a.once("disconnect", (reason) => r(reason)));
       a.emit("msg", "y".repeat(20_000));
       const clientReason = await closed;
-      const serverReason = await until(() => ctx.shared["server:a"]);
+      const serverReason = await untilTruthy(() => ctx.shared["server:a"]);
       const otherStillWorks = await b.emitWithAck("msg", "z".repeat(100));
       return { underLimit, clientReason, serverReason, otherStillWorks, otherConnected: b.connected, bServerReason: ctx.shared["server:b"] ?? null };
     },
@@ -111,7 +104,7 @@ export default scenarios("payloads", [
       const closed = new Promise((r) => a.once("disconnect", (reason) => r(reason)));
       a.emit("msg", "y".repeat(20_000));
       const clientReason = await closed;
-      const serverReason = await until(() => ctx.shared["server:a"]);
+      const serverReason = await untilTruthy(() => ctx.shared["server:a"]);
       const otherStillWorks = await b.emitWithAck("msg", "z".repeat(100));
       return { underLimit, clientReason, serverReason, otherStillWorks, otherConnected: b.connected, bServerReason: ctx.shared["server:b"] ?? null };
     },
@@ -131,7 +124,7 @@ export default scenarios("payloads", [
       const closed = new Promise((r) => a.once("disconnect", (reason) => r(reason)));
       a.emit("bin", Buffer.alloc(20_000, 2));
       const clientReason = await closed;
-      return { underLimit, clientReason, serverReason: await until(() => ctx.shared.serverReason) };
+      return { underLimit, clientReason, serverReason: await untilTruthy(() => ctx.shared.serverReason) };
     },
   },
   {

@@ -1,6 +1,7 @@
 import type { Socket } from "socket.io";
 import type { Shared } from "../scenario";
 import { scenarios } from "../scenario";
+import { untilTruthy } from "./_helpers";
 
 /** The rooms of a socket, sorted, its own id shown as "<self>" and other ids as "<id:name>". */
 function roomsOf(socket: Socket, shared?: Shared): string[] {
@@ -11,15 +12,6 @@ function label(room: string, selfId: string | undefined, shared?: Shared): strin
   if (room === selfId) return "<self>";
   const name = shared?.names?.[room];
   return name ? `<id:${name}>` : room;
-}
-
-/** Resolves once `check()` is truthy (polling: the server side records what it saw in `shared`). */
-async function until<T>(check: () => T | undefined): Promise<T> {
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** Names sockets by `auth.name`, so adapter events can be told apart without ids. */
@@ -114,8 +106,8 @@ export default scenarios("rooms", [
       const b = await ctx.connect("/", { auth: { name: "b" } });
       const before = await b.emitWithAck("count", "room1");
       a.disconnect();
-      const disconnecting = await until(() => ctx.shared["a:disconnecting"]);
-      const disconnect = await until(() => ctx.shared["a:disconnect"]);
+      const disconnecting = await untilTruthy(() => ctx.shared["a:disconnecting"]);
+      const disconnect = await untilTruthy(() => ctx.shared["a:disconnect"]);
       const after = await b.emitWithAck("count", "room1");
       const afterRoom2 = await b.emitWithAck("count", "room2");
       return { before, disconnecting, disconnect, after, afterRoom2 };
@@ -138,7 +130,7 @@ export default scenarios("rooms", [
     async run(ctx) {
       const a = await ctx.connect("/", { auth: { name: "a" } });
       a.disconnect();
-      const gone = await until(() => ctx.shared.soloGone);
+      const gone = await untilTruthy(() => ctx.shared.soloGone);
       const sockets = await ctx.servers[0].in("solo").fetchSockets();
       const all = await ctx.servers[0].fetchSockets();
       return { gone, inSolo: sockets.length, all: all.length };
@@ -170,7 +162,7 @@ export default scenarios("rooms", [
       await a.emitWithAck("leave", "r1");
       await a.emitWithAck("leave", "never-joined");
       a.disconnect();
-      await until(() => ctx.shared.events.some((e: string[]) => e[0] === "disconnect"));
+      await untilTruthy(() => ctx.shared.events.some((e: string[]) => e[0] === "disconnect"));
       return ctx.shared.events;
     },
   },
@@ -210,7 +202,7 @@ export default scenarios("rooms", [
       await c.emitWithAck("join", "shared");
       b.disconnect();
       c.disconnect();
-      await until(() => ctx.shared.gone === 2);
+      await untilTruthy(() => ctx.shared.gone === 2);
       return ctx.shared.joins;
     },
   },

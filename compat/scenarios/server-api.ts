@@ -1,21 +1,7 @@
 import type { Server, Socket as ServerSocket } from "socket.io";
 import type { Socket as ClientSocket } from "socket.io-client";
 import { scenarios } from "../scenario";
-
-function ask(c: ClientSocket, event: string, ...args: unknown[]): Promise<any> {
-  return c.timeout(5_000).emitWithAck(event, ...args);
-}
-
-/** Polls until `get` returns something other than undefined. */
-async function until<T>(get: () => T | undefined, what: string, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = get();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { ask, until } from "./_helpers";
 
 /** The message `fn` throws, or "no throw". */
 function thrown(fn: () => unknown): string {
