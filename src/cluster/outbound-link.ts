@@ -11,8 +11,6 @@ export class OutboundLink {
   private queue: Frame[] = [];
   private seq = 0;
   private scheduled = false;
-  /** Frames sent since the node started, for the status figures. */
-  sent = 0;
 
   constructor(
     private readonly transport: Transport,
@@ -36,7 +34,6 @@ export class OutboundLink {
     const frames = this.queue;
     this.queue = [];
     const seq = ++this.seq;
-    this.sent += frames.length;
     let payload: Buffer;
     try {
       payload = encodeBatch({ version: PROTOCOL_VERSION, from: this.from, seq, frames });
