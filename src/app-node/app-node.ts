@@ -4,8 +4,10 @@ import { debug as makeDebug, warn } from "../log";
 import { CLOSE_WAIT_MS, withTimeout } from "../cluster/with-timeout";
 import { newNodeId, ResolvedClusterOptions } from "../options";
 import { Batch, Frame, FrameType } from "../protocol/frame";
-import { IoLink, IoFrameSink, LocalIoLink, RemoteIoLink } from "./io-link";
+import { BroadcastFrame, IoLink, IoFrameSink, LocalIoLink, RemoteIoLink } from "./io-link";
 import { RelayEngine } from "./relay-engine";
+import { RoomPresence } from "./room-presence";
+import type { FanOut } from "./cluster-adapter";
 
 const debug = makeDebug("app-node");
 
@@ -13,10 +15,12 @@ const debug = makeDebug("app-node");
  * The cluster side of an app-node: its inbox, its heartbeat, its links to io-nodes, and the relay
  * engine the Socket.IO server is bound to.
  */
-export class AppNode {
+export class AppNode implements FanOut {
   readonly id = newNodeId("app");
   readonly engine = new RelayEngine();
   readonly registry: NodeRegistry;
+  /** Which io-nodes hold members of which rooms, so broadcasts go only where they are needed. */
+  private readonly presence: RoomPresence;
   private readonly links = new Map<string, IoLink>();
   private messages = 0;
   private readonly started: Promise<void>;
@@ -30,8 +34,12 @@ export class AppNode {
       () => ({ id: this.id, role: "app", connections: this.engine.clientsCount, messages: this.messages }),
       cluster,
     );
+    this.presence = new RoomPresence(cluster.transport);
+    this.registry.on("up", (r: NodeRecord) => this.presence.onHeartbeat(r));
+    this.registry.on("change", (r: NodeRecord) => this.presence.onHeartbeat(r));
     this.registry.on("down", (r: NodeRecord) => {
       if (r.role !== "io") return;
+      this.presence.forget(r.id);
       const n = this.engine._dropIoNode(r.id);
       const link = this.links.get(r.id);
       if (link instanceof RemoteIoLink) link.close();
@@ -43,6 +51,7 @@ export class AppNode {
 
   private async start(): Promise<void> {
     await listenInbox(this.cluster.transport, this.id, (batch) => this.onBatch(batch));
+    await this.presence.start();
     await this.registry.start();
     debug("app-node %s started", this.id);
   }
@@ -54,6 +63,15 @@ export class AppNode {
   /** Lets a co-located io-node reach this app-node by function call. */
   attachLocalIoNode(ioNodeId: string, sink: IoFrameSink): void {
     this.links.set(ioNodeId, new LocalIoLink(ioNodeId, this.id, sink));
+  }
+
+  collectIoNodes(nsp: string, rooms: string[], into: Set<string>, everyRoom: boolean): void {
+    this.presence.collect(nsp, rooms, into, everyRoom);
+  }
+
+  broadcastTo(ioNodeId: string, frame: BroadcastFrame): void {
+    if (this.leaving) return;
+    this.link(ioNodeId).broadcast(frame);
   }
 
   private link(ioNodeId: string): IoLink {
@@ -125,6 +143,7 @@ export class AppNode {
     // a node that never reached Redis must still close
     await withTimeout(this.started.catch(() => undefined), CLOSE_WAIT_MS);
     for (const link of this.links.values()) if (link instanceof RemoteIoLink) link.close();
+    await this.presence.close();
     await this.registry.stop();
     if (this.cluster.ownsTransport) await this.cluster.transport.close();
   }

@@ -1,6 +1,8 @@
 import {
   Adapter,
   BroadcastOptions,
+  Room,
+  SocketId,
   ClusterAdapterWithHeartbeat,
   ClusterMessage,
   ClusterResponse,
@@ -13,13 +15,38 @@ import * as msgpack from "notepack.io";
 import { debug as makeDebug, warn } from "../log";
 import { Transport, Unsubscribe } from "../transport/transport";
 import type { RelayEngine } from "./relay-engine";
+import type { RelayConnection } from "./relay-connection";
+import type { BroadcastFrame } from "./io-link";
 import { SessionSnapshots, StoredSession } from "./session-snapshots";
+import { LocalRooms } from "./local-rooms";
+import { notifyOutgoing, OutgoingListenerAware, watchOutgoingListeners } from "./socketio-shim";
+import { BroadcastFlag, FrameType, Payload, RoomOp } from "../protocol/frame";
 
 const debug = makeDebug("adapter");
 
 export interface RelayAdapterOptions {
   heartbeatInterval: number;
   nodeTimeout: number;
+}
+
+/** How broadcasts reach the io-nodes: the app-node's links and its picture of room presence. */
+export interface FanOut {
+  /** Adds the io-nodes that may hold a member of `rooms` of `nsp` (of `nsp` when `everyRoom`). */
+  collectIoNodes(nsp: string, rooms: string[], into: Set<string>, everyRoom: boolean): void;
+  /** Sends a broadcast frame to one io-node, on the link that carries this app-node's writes to it. */
+  broadcastTo(ioNodeId: string, frame: BroadcastFrame): void;
+}
+
+/**
+ * Messages of ours between app-nodes, beside socket.io-adapter's own types (which stay below 100):
+ * a broadcast is written by the io-nodes, but app-nodes whose sockets have `onAnyOutgoing`
+ * listeners (they said so with OUTGOING_IN_USE) still hear of it, to notify them.
+ */
+const enum RelayMessageType {
+  OUTGOING_NOTIFY = 101,
+  OUTGOING_IN_USE = 102,
+  /** A broadcast each app-node sends for its own sockets, in channel order (see `orderedUntil`). */
+  ORDERED_BROADCAST = 103,
 }
 
 /** Packets kept for connection state recovery, per namespace (the log is trimmed beyond). */
@@ -38,20 +65,36 @@ interface LoggedPacket {
  * sessions live there too, so a socket can be restored on any app-node, including when the
  * app-node that had it died without a word.
  */
-export class RelayAdapter extends ClusterAdapterWithHeartbeat {
+export class RelayAdapter extends ClusterAdapterWithHeartbeat implements OutgoingListenerAware {
   private readonly channel: string;
   private readonly responseChannel: string;
   private readonly logKey: string;
   private readonly unsubscribes: Unsubscribe[] = [];
   private readonly recovery?: { maxDisconnectionDuration: number };
   private readonly snapshots?: SessionSnapshots;
+  private readonly local = new LocalRooms();
+  /** Whether a socket of this namespace here has an outgoing listener (then broadcasts notify it). */
+  private outgoingInUse = false;
+  /** Other app-nodes (adapter uids) whose sockets have outgoing listeners. */
+  private readonly outgoingPeers = new Set<string>();
+  /**
+   * After a room change this app-node asked of the others (`socketsJoin`, `socketsLeave`,
+   * `disconnectSockets`), its broadcasts travel the adapter channel for a while, behind that change,
+   * as with the redis-adapter: each app-node then sends the broadcast for its own sockets, after it
+   * applied the change. Sent straight to the io-nodes, a broadcast could overtake the change (it
+   * reaches them on other links) or miss a room the presence picture does not show yet.
+   */
+  private orderedUntil = 0;
+  private readonly orderedWindow: number;
 
   constructor(
     nsp: any,
     private readonly transport: Transport,
     opts: RelayAdapterOptions,
+    private readonly fanOut: FanOut,
   ) {
     super(nsp, { heartbeatInterval: opts.heartbeatInterval, heartbeatTimeout: opts.nodeTimeout });
+    this.orderedWindow = opts.heartbeatInterval;
     this.channel = `adapter#${nsp.name}`;
     this.responseChannel = `adapter#${nsp.name}#${this.uid}`;
     this.logKey = `log#${nsp.name}`;
@@ -94,30 +137,39 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat {
   }
 
   /**
-   * Without recovery, a broadcast is published and delivered locally in the same tick, so its
-   * order against `socket.emit` is the one plain Socket.IO gives. With recovery, the local delivery
-   * waits for the log's offset, as every emit then goes through here.
+   * A broadcast is one frame to each io-node that holds a member of its rooms, wherever the members'
+   * owners are; the io-nodes write it. It leaves in the same tick, so its order against this
+   * app-node's other writes and room changes is the one plain Socket.IO gives. With recovery it
+   * first waits for its offset in the log.
    */
   override broadcast(packet: any, bopts: BroadcastOptions): any {
     if (this.recovery && !bopts.flags?.local) return this.broadcastWithOffset(packet, bopts);
-    if (!bopts.flags?.local) {
-      this.publish({ type: MessageType.BROADCAST, data: { packet, opts: encodeOptions(bopts) } } as never);
-    }
-    return Adapter.prototype.broadcast.call(this, packet, bopts);
+    this.deliver(packet, bopts);
+  }
+
+  private deliver(packet: any, bopts: BroadcastOptions): void {
+    if (bopts.flags?.local || Date.now() >= this.orderedUntil) return this.sendToIoNodes(packet, bopts);
+    packet.nsp = this.nsp.name;
+    this.publish({ type: RelayMessageType.ORDERED_BROADCAST, data: { packet, opts: encodeOptions(bopts) } } as never);
+    this.sendToIoNodes(packet, { ...bopts, flags: { ...bopts.flags, local: true } });
   }
 
   /**
    * A broadcast a recovering client may need again: it is logged first (the log gives its offset,
-   * which goes into the packet), then delivered to the sockets it targeted when it was sent.
-   * Later writes of this app-node wait behind it, so nothing overtakes it (see RelayEngine).
+   * which goes into the packet), then sent. Later writes and room changes of this app-node wait
+   * behind it, so nothing overtakes it (see RelayEngine).
    */
   private broadcastWithOffset(packet: any, bopts: BroadcastOptions): void {
-    const engine = this.nsp.server.engine as Partial<RelayEngine>;
-    if (typeof engine._reserve !== "function") return void super.broadcast(packet, bopts);
-    const targets: any[] = [];
-    (this as any).apply(bopts, (socket: unknown) => targets.push(socket));
+    const engine = this.nsp.server.engine as RelayEngine;
+    if (!isLoggable(packet, bopts)) {
+      if (engine._mustWait()) engine._enqueue(() => this.deliver(packet, bopts));
+      else this.deliver(packet, bopts);
+      return;
+    }
     const fill = engine._reserve();
-    this.publishAndReturnOffset({ type: MessageType.BROADCAST, data: { packet, opts: encodeOptions(bopts) } } as never)
+    const entry: LoggedPacket = { data: packet.data, opts: { rooms: [...bopts.rooms], except: [...(bopts.except ?? [])] } };
+    this.transport
+      .appendLog(this.logKey, msgpack.encode(entry), MAX_LOGGED_PACKETS)
       .catch((err: Error) => {
         debug("broadcast not logged: %s", err.message);
         return "";
@@ -125,16 +177,114 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat {
       .then((offset) =>
         fill(() => {
           if (offset) (this as any).addOffsetIfNecessary(packet, bopts, offset);
-          const flags = bopts.flags ?? {};
-          const packetOpts = { preEncoded: true, volatile: flags.volatile, compress: flags.compress };
-          packet.nsp = this.nsp.name;
-          const encoded = (this as any)._encode(packet, packetOpts);
-          for (const socket of targets) {
-            socket.notifyOutgoingListeners?.(packet);
-            socket.client.writeToEngine(encoded, packetOpts);
-          }
+          this.deliver(packet, bopts);
         }),
       );
+  }
+
+  /** Encodes the packet once and sends it to the io-nodes with members; notifies outgoing listeners. */
+  private sendToIoNodes(packet: any, bopts: BroadcastOptions): void {
+    const flags = bopts.flags ?? {};
+    packet.nsp = this.nsp.name;
+    if (this.outgoingInUse) (this as any).apply(bopts, (socket: unknown) => notifyOutgoing(socket, packet));
+    if (!flags.local && this.outgoingPeers.size > 0) {
+      this.publish({ type: RelayMessageType.OUTGOING_NOTIFY, data: { packet, opts: encodeOptions(bopts) } } as never);
+    }
+    const rooms = [...bopts.rooms];
+    const everyRoom = rooms.length === 0;
+    const ioNodes = new Set<string>();
+    this.local.collect(rooms, ioNodes, everyRoom);
+    if (!flags.local) this.fanOut.collectIoNodes(this.nsp.name, rooms, ioNodes, everyRoom);
+    if (ioNodes.size === 0) return;
+    const frame: BroadcastFrame = {
+      type: FrameType.BROADCAST,
+      nsp: this.nsp.name,
+      rooms,
+      except: bopts.except ? [...bopts.except] : [],
+      flags:
+        (flags.volatile ? BroadcastFlag.VOLATILE : 0) |
+        (flags.compress === false ? BroadcastFlag.NO_COMPRESS : 0) |
+        (flags.local ? BroadcastFlag.LOCAL : 0),
+      data: (this as any).encoder.encode(packet) as Payload[],
+    };
+    for (const id of ioNodes) this.fanOut.broadcastTo(id, frame);
+  }
+
+  override onMessage(message: ClusterMessage, offset?: string): void {
+    super.onMessage(message, offset);
+    const m = message as unknown as { type: number; uid: string; nsp: string; data?: { packet: any; opts: EncodedOptions } };
+    if (m.uid === this.uid || m.nsp !== this.nsp.name) return;
+    switch (m.type) {
+      case MessageType.INITIAL_HEARTBEAT:
+        // a new app-node learns who needs to hear of broadcasts
+        if (this.outgoingInUse) this.publish({ type: RelayMessageType.OUTGOING_IN_USE } as never);
+        return;
+      case MessageType.ADAPTER_CLOSE:
+        this.outgoingPeers.delete(m.uid);
+        return;
+      case RelayMessageType.OUTGOING_IN_USE:
+        this.outgoingPeers.add(m.uid);
+        return;
+      case RelayMessageType.ORDERED_BROADCAST: {
+        if (!m.data) return;
+        const packet = m.data.packet;
+        const bopts = decodeOptions(m.data.opts);
+        bopts.flags = { ...bopts.flags, local: true };
+        const engine = this.nsp.server.engine as RelayEngine;
+        // behind this app-node's own writes that wait for a recovery offset
+        if (engine._mustWait()) engine._enqueue(() => this.sendToIoNodes(packet, bopts));
+        else this.sendToIoNodes(packet, bopts);
+        return;
+      }
+      case RelayMessageType.OUTGOING_NOTIFY:
+        if (this.outgoingInUse && m.data) {
+          const packet = m.data.packet;
+          (this as any).apply(decodeOptions(m.data.opts), (socket: unknown) => notifyOutgoing(socket, packet));
+        }
+        return;
+    }
+  }
+
+  /** A socket of this namespace got an outgoing listener (see socketio-shim.ts). @internal */
+  _outgoingListenerAdded(): void {
+    if (this.outgoingInUse) return;
+    this.outgoingInUse = true;
+    this.publish({ type: RelayMessageType.OUTGOING_IN_USE } as never);
+  }
+
+  /**
+   * Room changes reach the socket's io-node on the link of its writes. A socket is announced there
+   * when it joins its own room (it is connected then); rooms it got before (a restored session,
+   * a join in a middleware) go with that first word.
+   */
+  override addAll(id: SocketId, rooms: Set<Room>): void {
+    const before = this.sids.get(id);
+    const added: string[] = [];
+    for (const room of rooms) if (!before?.has(room)) added.push(room);
+    super.addAll(id, rooms);
+    const conn = this.local.connectionOf(id);
+    if (conn) {
+      if (added.length === 0) return;
+      this.local.joined(id, added);
+      conn._rooms(this.nsp.name, id, RoomOp.JOIN, added);
+      return;
+    }
+    if (!rooms.has(id)) return;
+    const socket = this.nsp.sockets.get(id) as { conn?: unknown } | undefined;
+    const relay = socket?.conn as RelayConnection | undefined;
+    if (!relay || typeof relay._rooms !== "function") return;
+    const all = [...(this.sids.get(id) ?? [])];
+    this.local.connected(id, relay, all);
+    relay._rooms(this.nsp.name, id, RoomOp.JOIN, all);
+  }
+
+  override del(id: SocketId, room: Room): void {
+    const had = this.sids.get(id)?.has(room) === true;
+    super.del(id, room);
+    const conn = this.local.connectionOf(id);
+    if (!had || !conn) return;
+    this.local.left(id, [room]);
+    conn._rooms(this.nsp.name, id, RoomOp.LEAVE, [room]);
   }
 
   /**
@@ -142,29 +292,36 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat {
    * so a broadcast or fetchSockets right after sees them; other app-nodes apply them in channel order.
    */
   override async addSockets(bopts: BroadcastOptions, rooms: string[]): Promise<void> {
+    if (!bopts.flags?.local) this.orderBroadcasts();
     if (!bopts.flags?.local) this.publish({ type: MessageType.SOCKETS_JOIN, data: { opts: encodeOptions(bopts), rooms } } as never);
     Adapter.prototype.addSockets.call(this, bopts, rooms);
   }
 
   override async delSockets(bopts: BroadcastOptions, rooms: string[]): Promise<void> {
+    if (!bopts.flags?.local) this.orderBroadcasts();
     if (!bopts.flags?.local) this.publish({ type: MessageType.SOCKETS_LEAVE, data: { opts: encodeOptions(bopts), rooms } } as never);
     Adapter.prototype.delSockets.call(this, bopts, rooms);
   }
 
   override async disconnectSockets(bopts: BroadcastOptions, close: boolean): Promise<void> {
+    if (!bopts.flags?.local) this.orderBroadcasts();
     if (!bopts.flags?.local) this.publish({ type: MessageType.DISCONNECT_SOCKETS, data: { opts: encodeOptions(bopts), close } } as never);
     Adapter.prototype.disconnectSockets.call(this, bopts, close);
   }
 
+  private orderBroadcasts(): void {
+    // alone, nobody else can have applied the change late
+    if (this.serverCountSync() > 1) this.orderedUntil = Date.now() + this.orderedWindow;
+  }
+
+  /** Other app-nodes heard from on this namespace, plus this one. */
+  private serverCountSync(): number {
+    return 1 + ((this as unknown as { nodesMap?: Map<string, number> }).nodesMap?.size ?? 0);
+  }
+
   protected override async doPublish(message: ClusterMessage): Promise<Offset> {
-    let offset = "";
-    if (this.recovery && isLoggable(message)) {
-      const data = (message as { data: unknown }).data as { packet: { data: unknown[] }; opts: { rooms: string[]; except: string[] } };
-      const entry: LoggedPacket = { data: data.packet.data, opts: { rooms: data.opts.rooms, except: data.opts.except } };
-      offset = await this.transport.appendLog(this.logKey, msgpack.encode(entry), MAX_LOGGED_PACKETS);
-    }
-    await this.transport.publish(this.channel, msgpack.encode([message, offset]));
-    return offset;
+    await this.transport.publish(this.channel, msgpack.encode([message, ""]));
+    return "";
   }
 
   protected override async doPublishResponse(requesterUid: string, response: ClusterResponse): Promise<void> {
@@ -172,8 +329,13 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat {
   }
 
   override delAll(id: string): void {
+    const rooms = [...(this.sids.get(id) ?? [])];
     super.delAll(id);
     this.snapshots?.forget(id);
+    const conn = this.local.connectionOf(id);
+    if (!conn) return;
+    this.local.disconnected(id, rooms);
+    conn._rooms(this.nsp.name, id, RoomOp.LEAVE_ALL, []);
   }
 
   override persistSession(session: Session): void {
@@ -228,22 +390,31 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat {
 /**
  * The adapter factory for a Socket.IO server of this cluster (Socket.IO calls it with `new`).
  */
-export function createRelayAdapter(transport: Transport, opts: RelayAdapterOptions) {
+export function createRelayAdapter(transport: Transport, opts: RelayAdapterOptions, fanOut: FanOut) {
+  watchOutgoingListeners();
   return function (nsp: any) {
-    return new RelayAdapter(nsp, transport, opts);
+    return new RelayAdapter(nsp, transport, opts, fanOut);
   };
 }
 
+interface EncodedOptions {
+  rooms: string[];
+  except: string[];
+  flags: BroadcastOptions["flags"];
+}
+
 /** Broadcast options as the cluster adapter's messages carry them. */
-function encodeOptions(bopts: BroadcastOptions): { rooms: string[]; except: string[]; flags: BroadcastOptions["flags"] } {
+function encodeOptions(bopts: BroadcastOptions): EncodedOptions {
   return { rooms: [...bopts.rooms], except: [...(bopts.except ?? [])], flags: bopts.flags ?? {} };
 }
 
+function decodeOptions(opts: EncodedOptions): BroadcastOptions {
+  return { rooms: new Set(opts?.rooms ?? []), except: new Set(opts?.except ?? []), flags: opts?.flags ?? {} };
+}
+
 /** A broadcast a recovering client may have missed: an event, without ack, not volatile. */
-function isLoggable(message: ClusterMessage): boolean {
-  if (message.type !== MessageType.BROADCAST) return false;
-  const data = (message as { data: unknown }).data as { packet: { type: number; id?: number }; opts: { flags?: { volatile?: boolean } }; requestId?: string };
-  return data.packet.type === 2 && data.packet.id === undefined && !data.requestId && !data.opts.flags?.volatile;
+function isLoggable(packet: { type: number; id?: number }, bopts: BroadcastOptions): boolean {
+  return packet.type === 2 && packet.id === undefined && !bopts.flags?.volatile;
 }
 
 /** Whether a packet sent to `opts.rooms` except `opts.except` would have reached this session. */

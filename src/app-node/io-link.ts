@@ -1,5 +1,5 @@
 import { OutboundLink } from "../cluster/outbound-link";
-import { Frame, FrameType, Payload } from "../protocol/frame";
+import { Frame, FrameType, Payload, RoomOp } from "../protocol/frame";
 import { Transport } from "../transport/transport";
 
 /** The app-node's side of its relation with one io-node. */
@@ -8,9 +8,15 @@ export interface IoLink {
   /** `options` are Engine.IO's write options as Socket.IO gave them (a co-located io-node uses them as they are). */
   write(connId: string, data: Payload, compress: boolean, volatile: boolean, options?: object): void;
   disconnect(connId: string, discard: boolean): void;
+  /** A socket's rooms changed; ordered with the writes. */
+  rooms(connId: string, nsp: string, sid: string, op: RoomOp, rooms: string[]): void;
+  /** A broadcast for the io-node's members of the frame's rooms. */
+  broadcast(frame: BroadcastFrame): void;
   /** Every batch from this io-node up to `seq` has been handed to Socket.IO. */
   ack(seq: number): void;
 }
+
+export type BroadcastFrame = Extract<Frame, { type: FrameType.BROADCAST }>;
 
 /** Receives frames in the same process: the co-located io-node. */
 export interface IoFrameSink {
@@ -30,6 +36,12 @@ export class LocalIoLink implements IoLink {
   }
   disconnect(connId: string, discard: boolean): void {
     this.sink.handleFrame(this.appId, { type: FrameType.DISCONNECT, connId, discard });
+  }
+  rooms(connId: string, nsp: string, sid: string, op: RoomOp, rooms: string[]): void {
+    this.sink.handleFrame(this.appId, { type: FrameType.ROOMS, connId, nsp, sid, op, rooms });
+  }
+  broadcast(frame: BroadcastFrame): void {
+    this.sink.handleFrame(this.appId, frame);
   }
   ack(): void {}
 }
@@ -54,6 +66,15 @@ export class RemoteIoLink implements IoLink {
 
   disconnect(connId: string, discard: boolean): void {
     this.out.push({ type: FrameType.DISCONNECT, connId, discard });
+    this.piggybackAck();
+  }
+
+  rooms(connId: string, nsp: string, sid: string, op: RoomOp, rooms: string[]): void {
+    this.out.push({ type: FrameType.ROOMS, connId, nsp, sid, op, rooms });
+  }
+
+  broadcast(frame: BroadcastFrame): void {
+    this.out.push(frame);
     this.piggybackAck();
   }
 

@@ -1,5 +1,5 @@
 import { EventEmitter } from "events";
-import { CloseDescription, Handshake, Payload } from "../protocol/frame";
+import { CloseDescription, Handshake, Payload, RoomOp } from "../protocol/frame";
 import { IoLink } from "./io-link";
 
 /** What Socket.IO reads of `conn.request` to build `socket.handshake`. */
@@ -76,6 +76,16 @@ export class RelayConnection extends EventEmitter {
     if (this.engine._mustWait()) this.engine._enqueue(() => this.link.write(this.id, data, compress, volatile, opts));
     else this.link.write(this.id, data, compress, volatile, opts);
     return this;
+  }
+
+  /**
+   * Tells the io-node that a socket of this connection changed rooms, in order with the writes.
+   * @internal
+   */
+  _rooms(nsp: string, sid: string, op: RoomOp, rooms: string[]): void {
+    if (this.readyState !== "open") return;
+    if (this.engine._mustWait()) this.engine._enqueue(() => this.link.rooms(this.id, nsp, sid, op, rooms));
+    else this.link.rooms(this.id, nsp, sid, op, rooms);
   }
 
   /** Alias of `write`, as on Engine.IO sockets. */

@@ -83,7 +83,7 @@ export class Server<
     this.runtime = { options, appNode };
     // between app-nodes, Socket.IO's cluster adapter over our transport, unless the app chose one
     if (options.clustered && !opts.adapter) {
-      this.adapter(createRelayAdapter(options.transport, options) as never);
+      this.adapter(createRelayAdapter(options.transport, options, appNode) as never);
     }
     this.bind(appNode.engine);
     debug("app-node %s (%s transport)", appNode.id, options.transport.kind);

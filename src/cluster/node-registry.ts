@@ -18,6 +18,8 @@ export interface NodeRecord {
   connections: number;
   /** Relay messages handled since the node started; rates are derived from two heartbeats. */
   messages: number;
+  /** io-nodes: room presence announcements published so far (a receiver that is behind missed one). */
+  roomSeq?: number;
   /** Heartbeat counter: a record that stops changing belongs to a dead node. */
   seq: number;
   /** Sender's clock at the heartbeat, to discard records left behind long ago. */

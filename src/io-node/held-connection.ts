@@ -1,5 +1,6 @@
 import type { Socket as EioSocket } from "engine.io";
 import { Handshake, Payload } from "../protocol/frame";
+import type { Membership, RoomMember } from "./room-index";
 
 /** What the io-node remembers of a namespace the client joined, to rejoin it on another app-node. */
 export interface JoinedNamespace {
@@ -20,7 +21,7 @@ export interface JoinedNamespace {
  * - `rejoining`: handed to a new owner after the previous one died; the namespaces are being
  *   re-joined there and client packets wait until every namespace has answered.
  */
-export class HeldConnection {
+export class HeldConnection implements RoomMember {
   state: "pending" | "open" | "rejoining" = "pending";
   owner?: string;
   readonly held: Payload[] = [];
@@ -33,6 +34,10 @@ export class HeldConnection {
   pendingTimer?: NodeJS.Timeout;
   /** The client info last sent to the owner, as JSON, to send it again only when it changed. */
   sentInfo?: string;
+  /** Per namespace, the socket's rooms (see `room-index.ts`). */
+  readonly memberships = new Map<string, Membership>();
+  pickMark = 0;
+  skipMark = 0;
 
   constructor(
     readonly socket: EioSocket,

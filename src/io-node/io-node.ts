@@ -8,12 +8,15 @@ import { debug as makeDebug, warn } from "../log";
 import { CLOSE_WAIT_MS, withTimeout } from "../cluster/with-timeout";
 import { ClusterOptions, newNodeId, resolveClusterOptions, ResolvedClusterOptions } from "../options";
 import type { Transport } from "../transport/transport";
-import { Batch, CloseDescription, Frame, FrameType, Handshake, Payload } from "../protocol/frame";
+import WebSocket from "ws";
+import { Batch, BroadcastFlag, CloseDescription, Frame, FrameType, Handshake, Payload, RoomOp } from "../protocol/frame";
 import { connectPacket, packetJsonBody, packetNamespace, packetType, SioType, trailingOffset } from "../protocol/socketio-peek";
 import { OutboundLink } from "../cluster/outbound-link";
 import { AppLink, FrameSink, LocalAppLink, RemoteAppLink } from "./app-link";
 import { HeldConnection } from "./held-connection";
 import { OwnerPicker } from "./owner-picker";
+import { RoomIndex } from "./room-index";
+import { PresenceAnnouncer } from "./presence-announcer";
 import { serveClientBundle } from "../http/socket-io-client";
 
 const debug = makeDebug("io-node");
@@ -60,6 +63,9 @@ export class IoNode extends EventEmitter {
   /** Outbound REVOKE frames to app-nodes that wrote for a connection they no longer own. */
   private readonly revokeLinks = new Map<string, OutboundLink>();
   private readonly picker: OwnerPicker;
+  /** Which held connections are in which rooms, so broadcasts fan out here. */
+  private readonly rooms: RoomIndex;
+  private readonly presence: PresenceAnnouncer;
   private local?: { appId: string; sink: FrameSink };
   private readonly ownsHttpServer: boolean;
   private readonly maxPendingPackets: number;
@@ -78,6 +84,8 @@ export class IoNode extends EventEmitter {
     this.pendingTimeout = opts.pendingTimeout ?? 30_000;
     this.publicAddress = opts.publicAddress;
     this.picker = new OwnerPicker(this.cluster.ownerStrategy);
+    this.presence = new PresenceAnnouncer(this.cluster.transport, this.id, () => this.rooms.rooms());
+    this.rooms = new RoomIndex((nsp, room, present) => this.presence.changed(nsp, room, present));
 
     const { httpServer, port, host, serveClient, publicAddress, maxPendingPackets, pendingTimeout, ...rest } = opts;
     const engineOpts = stripClusterOptions(rest);
@@ -112,6 +120,7 @@ export class IoNode extends EventEmitter {
         address: this.address(),
         connections: this.held.size,
         messages: this.messages,
+        roomSeq: this.presence.seq,
       }),
       this.cluster,
     );
@@ -125,6 +134,7 @@ export class IoNode extends EventEmitter {
 
   private async start(): Promise<void> {
     await listenInbox(this.cluster.transport, this.id, (batch) => this.onBatch(batch));
+    await this.presence.start();
     await this.registry.start();
     debug("io-node %s started", this.id);
   }
@@ -309,6 +319,7 @@ export class IoNode extends EventEmitter {
         const nsp = packetNamespace(data);
         const joined = hc.namespaces.get(nsp);
         hc.namespaces.delete(nsp);
+        this.rooms.leaveNamespace(hc, nsp);
         if (joined?.sid) this.emit("left", { connId: hc.id, nsp, sid: joined.sid });
       }
     }
@@ -327,6 +338,7 @@ export class IoNode extends EventEmitter {
   private onClientClose(hc: HeldConnection, reason: string, description?: unknown): void {
     this.held.delete(hc.id);
     clearTimeout(hc.pendingTimer);
+    this.rooms.removeMember(hc);
     for (const [nsp, joined] of hc.namespaces) {
       if (joined.sid) this.emit("left", { connId: hc.id, nsp, sid: joined.sid });
     }
@@ -352,6 +364,14 @@ export class IoNode extends EventEmitter {
       case FrameType.ACK:
         this.links.get(from)?.acked(frame.seq);
         return;
+      case FrameType.ROOMS: {
+        const hc = this.held.get(frame.connId);
+        // a former owner's late word must not undo what the new owner set up
+        if (hc && hc.owner === from) this.rooms.apply(hc, frame.nsp, frame.sid, frame.op, frame.rooms);
+        return;
+      }
+      case FrameType.BROADCAST:
+        return this.onBroadcast(from, frame.nsp, frame.rooms, frame.except, frame.flags, frame.data);
       default:
         warn("unexpected-frame", `io-node ${this.id} ignores a frame of type ${frame.type} from ${from}`);
     }
@@ -391,6 +411,34 @@ export class IoNode extends EventEmitter {
     hc.socket.write(data, options ?? { compress });
   }
 
+  /**
+   * A broadcast: written to every member of the rooms held here, through Engine.IO (so ordering,
+   * long-polling and volatile stay Engine.IO's), with the websocket frame built once for all.
+   */
+  private onBroadcast(from: string, nsp: string, rooms: string[], except: string[], flags: number, data: Payload[]): void {
+    const volatile = (flags & BroadcastFlag.VOLATILE) !== 0;
+    const local = (flags & BroadcastFlag.LOCAL) !== 0;
+    const options: { compress: boolean; wsPreEncodedFrame?: Buffer[] } = { compress: (flags & BroadcastFlag.NO_COMPRESS) === 0 };
+    const single = data.length === 1 && typeof data[0] === "string" ? (data[0] as string) : undefined;
+    const offset = single !== undefined && packetType(single) === SioType.EVENT ? trailingOffset(single) : undefined;
+    let written = 0;
+    this.rooms.forEachMember(nsp, rooms, except, (member) => {
+      const hc = member as HeldConnection;
+      if (local && hc.owner !== from) return;
+      if (volatile && !hc.socket.transport.writable) return;
+      if (offset) {
+        const joined = hc.namespaces.get(nsp);
+        if (joined?.pid) joined.offset = offset;
+      }
+      if (single !== undefined && !options.wsPreEncodedFrame && hc.socket.transport.name === "websocket") {
+        options.wsPreEncodedFrame = websocketFrame(single);
+      }
+      for (const d of data) hc.socket.write(d, options);
+      written++;
+    });
+    this.messages += written;
+  }
+
   /** Follows the namespaces' CONNECT replies; returns false when the reply must not reach the client. */
   private onNamespaceReply(hc: HeldConnection, type: number, data: string): boolean {
     const nsp = packetNamespace(data);
@@ -408,6 +456,7 @@ export class IoNode extends EventEmitter {
       if (body?.sid) this.emit("joined", { connId: hc.id, nsp, sid: body.sid });
     } else {
       hc.namespaces.delete(nsp);
+      this.rooms.leaveNamespace(hc, nsp);
       if (joined?.sid) this.emit("left", { connId: hc.id, nsp, sid: joined.sid });
     }
     if (wasAwaited && hc.awaiting.size === 0 && hc.state === "rejoining") {
@@ -467,6 +516,7 @@ export class IoNode extends EventEmitter {
       hc.socket.close(true);
     }
     this.engine.close();
+    await this.presence.close();
     await this.registry.stop();
     if (this.ownsHttpServer) await new Promise<void>((r) => this.httpServer.close(() => r()));
     if (this.cluster.ownsTransport) await this.cluster.transport.close();
@@ -479,6 +529,12 @@ function closeDescription(description: unknown): CloseDescription | undefined {
   if (description === undefined || description === null) return undefined;
   if (description instanceof Error) return { message: description.message, error: true };
   return { message: typeof description === "string" ? description : JSON.stringify(description), error: false };
+}
+
+/** The websocket frame of an Engine.IO message ("4" + packet), as Engine.IO would build it for each socket. */
+function websocketFrame(packet: string): Buffer[] {
+  const { Sender } = WebSocket as unknown as { Sender: { frame(data: Buffer, opts: object): Buffer[] } };
+  return Sender.frame(Buffer.from("4" + packet), { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true });
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { Batch, Frame, FrameType, Handshake, Payload, PROTOCOL_VERSION } from "./frame";
+import { Batch, Frame, FrameType, Handshake, Payload, PROTOCOL_VERSION, RoomOp } from "./frame";
 
 /** Thrown when a batch cannot be decoded; the receiver logs it and drops the batch. */
 export class CodecError extends Error {
@@ -20,6 +20,9 @@ const FLAG_VOLATILE = 4;
  *           (0 none, 1 text, 2 Error), str32 description
  *           UPGRADE str8 transport, u8 done · WRITE u8 flags, bytes32 · DISCONNECT u8 discard · REVOKE (none) · ACK u32 seq
  *           CLIENT_INFO str32(json object)
+ *           ROOMS str32 nsp, str32 sid, u8 op, list rooms
+ *           BROADCAST (empty connId) str32 nsp, list rooms, list except, u8 flags, u32 count, payloads
+ *   list: u32 count, str32 each
  * Socket.IO packets are mostly strings; they are copied as UTF-8 with no JSON round trip.
  */
 export function encodeBatch(batch: Batch): Buffer {
@@ -88,6 +91,22 @@ function writeFrame(w: Writer, frame: Frame): void {
       w.str8(frame.connId);
       w.str32(JSON.stringify(frame.info));
       break;
+    case FrameType.ROOMS:
+      w.str8(frame.connId);
+      w.str32(frame.nsp);
+      w.str32(frame.sid);
+      w.u8(frame.op);
+      w.list(frame.rooms);
+      break;
+    case FrameType.BROADCAST:
+      w.str8("");
+      w.str32(frame.nsp);
+      w.list(frame.rooms);
+      w.list(frame.except);
+      w.u8(frame.flags);
+      w.u32(frame.data.length);
+      for (const data of frame.data) w.payload(data, 0);
+      break;
     default:
       throw new CodecError(`cannot encode frame type ${(frame as { type: unknown }).type}`);
   }
@@ -129,6 +148,23 @@ function readFrame(r: Reader): Frame {
       return { type, seq: r.u32() };
     case FrameType.CLIENT_INFO:
       return { type, connId, info: parseInfo(r.str32()) };
+    case FrameType.ROOMS: {
+      const nsp = r.str32();
+      const sid = r.str32();
+      const op = r.u8();
+      if (op !== RoomOp.JOIN && op !== RoomOp.LEAVE && op !== RoomOp.LEAVE_ALL) throw new CodecError(`unknown room operation ${op}`);
+      return { type, connId, nsp, sid, op, rooms: r.list() };
+    }
+    case FrameType.BROADCAST: {
+      const nsp = r.str32();
+      const rooms = r.list();
+      const except = r.list();
+      const flags = r.u8();
+      const count = r.u32();
+      const data: Payload[] = [];
+      for (let i = 0; i < count; i++) data.push(r.payload().data);
+      return { type, nsp, rooms, except, flags, data };
+    }
     default:
       throw new CodecError(`unknown frame type ${type}`);
   }
@@ -211,6 +247,11 @@ class Writer {
     this.pos += this.buf.write(s, this.pos, "utf8");
   }
 
+  list(items: string[]): void {
+    this.u32(items.length);
+    for (const item of items) this.str32(String(item));
+  }
+
   payload(data: Payload, flags: number): void {
     if (typeof data === "string") {
       this.u8(flags);
@@ -270,6 +311,15 @@ class Reader {
 
   str32(): string {
     return this.bytes(this.u32()).toString("utf8");
+  }
+
+  list(): string[] {
+    const count = this.u32();
+    // each entry takes at least its 4-byte length: a forged count cannot make us allocate much
+    this.need(count * 4);
+    const out: string[] = [];
+    for (let i = 0; i < count; i++) out.push(this.str32());
+    return out;
   }
 
   payload(): { data: Payload; flags: number } {

@@ -28,6 +28,30 @@ export enum FrameType {
   REVOKE = 8,
   /** io → app: fields an io-node adds about a client (legacy `getClientInfo`), sent before the data they go with. */
   CLIENT_INFO = 9,
+  /**
+   * app → io: a socket's rooms changed (see {@link RoomOp}). Sent on the same link as the socket's
+   * writes, so a join followed by a broadcast of the same app-node is never reordered.
+   */
+  ROOMS = 10,
+  /** app → io: a packet for the io-node's members of some rooms, encoded once (see `io-node/room-index.ts`). */
+  BROADCAST = 11,
+}
+
+/** What a {@link FrameType.ROOMS} frame does to the socket's rooms. */
+export enum RoomOp {
+  JOIN = 1,
+  LEAVE = 2,
+  /** The socket left its namespace: every room goes. */
+  LEAVE_ALL = 3,
+}
+
+/** Flags of a {@link FrameType.BROADCAST} frame. */
+export const enum BroadcastFlag {
+  VOLATILE = 1,
+  /** `compress: false` was asked for (Engine.IO compresses by default). */
+  NO_COMPRESS = 2,
+  /** Only the sockets the sending app-node owns (`io.local`). */
+  LOCAL = 4,
 }
 
 /** What the app-node needs to rebuild `socket.handshake` and `socket.conn` exactly as the client sent them. */
@@ -72,7 +96,18 @@ export type Frame =
   | { type: FrameType.DISCONNECT; connId: string; discard: boolean }
   | { type: FrameType.ACK; seq: number }
   | { type: FrameType.REVOKE; connId: string }
-  | { type: FrameType.CLIENT_INFO; connId: string; info: Record<string, unknown> };
+  | { type: FrameType.CLIENT_INFO; connId: string; info: Record<string, unknown> }
+  | { type: FrameType.ROOMS; connId: string; nsp: string; sid: string; op: RoomOp; rooms: string[] }
+  | {
+      type: FrameType.BROADCAST;
+      nsp: string;
+      /** Target rooms; none means every socket of the namespace. */
+      rooms: string[];
+      except: string[];
+      flags: number;
+      /** The Engine.IO messages of the packet (one, or a header and its binary attachments). */
+      data: Payload[];
+    };
 
 export interface Batch {
   version: number;

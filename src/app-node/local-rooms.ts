@@ -1,0 +1,79 @@
+import type { RelayConnection } from "./relay-connection";
+
+/**
+ * Where this app-node's own sockets of one namespace are: per room, the io-nodes holding members and
+ * how many. A broadcast right after a join must reach that io-node even before its presence
+ * announcement came back, so for its own sockets the app-node does not wait for it.
+ *
+ * @example
+ * local.connected(sid, conn, [sid, "lobby"]);
+ * local.collect(["lobby"], targets, false); // targets has conn.ioNodeId
+ */
+export class LocalRooms {
+  private readonly sockets = new Map<string, RelayConnection>();
+  private readonly byRoom = new Map<string, Map<string, number>>();
+  /** io-node -> sockets of this namespace there, for broadcasts to the whole namespace. */
+  private readonly byIoNode = new Map<string, number>();
+
+  /** The connection of a socket announced to its io-node. */
+  connectionOf(sid: string): RelayConnection | undefined {
+    return this.sockets.get(sid);
+  }
+
+  /** The socket is connected: from now on its io-node knows its rooms. */
+  connected(sid: string, conn: RelayConnection, rooms: Iterable<string>): void {
+    this.sockets.set(sid, conn);
+    bump(this.byIoNode, conn.ioNodeId, 1);
+    this.joined(sid, rooms);
+  }
+
+  joined(sid: string, rooms: Iterable<string>): void {
+    const conn = this.sockets.get(sid);
+    if (!conn) return;
+    for (const room of rooms) {
+      let counts = this.byRoom.get(room);
+      if (!counts) this.byRoom.set(room, (counts = new Map()));
+      bump(counts, conn.ioNodeId, 1);
+    }
+  }
+
+  left(sid: string, rooms: Iterable<string>): void {
+    const conn = this.sockets.get(sid);
+    if (!conn) return;
+    for (const room of rooms) {
+      const counts = this.byRoom.get(room);
+      if (counts && bump(counts, conn.ioNodeId, -1) && counts.size === 0) this.byRoom.delete(room);
+    }
+  }
+
+  /** The socket left the namespace. */
+  disconnected(sid: string, rooms: Iterable<string>): void {
+    const conn = this.sockets.get(sid);
+    if (!conn) return;
+    this.left(sid, rooms);
+    bump(this.byIoNode, conn.ioNodeId, -1);
+    this.sockets.delete(sid);
+  }
+
+  /** Adds the io-nodes holding this app-node's members of `rooms` (or of the namespace) to `into`. */
+  collect(rooms: Iterable<string>, into: Set<string>, everyRoom: boolean): void {
+    if (everyRoom) {
+      for (const id of this.byIoNode.keys()) into.add(id);
+      return;
+    }
+    for (const room of rooms) {
+      const counts = this.byRoom.get(room);
+      if (counts) for (const id of counts.keys()) into.add(id);
+    }
+  }
+}
+
+/** Adds `by` to a count, deleting it at zero; returns whether the key was there. */
+function bump(counts: Map<string, number>, key: string, by: number): boolean {
+  const n = counts.get(key);
+  if (n === undefined && by < 0) return false;
+  const next = (n ?? 0) + by;
+  if (next <= 0) counts.delete(key);
+  else counts.set(key, next);
+  return true;
+}

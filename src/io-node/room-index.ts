@@ -1,0 +1,152 @@
+import { RoomOp } from "../protocol/frame";
+
+/** The rooms of one socket (one connection in one namespace), as its app-node last said. */
+export interface Membership {
+  sid: string;
+  rooms: Set<string>;
+}
+
+/** What the index keeps on each connection it indexes. */
+export interface RoomMember {
+  readonly id: string;
+  /** Per namespace: the socket's id and rooms. */
+  readonly memberships: Map<string, Membership>;
+  /** Marks used while selecting the targets of one broadcast, so a member is visited once. */
+  pickMark: number;
+  skipMark: number;
+}
+
+/** Called when a room appears on this io-node (its first member) or vanishes (its last). */
+export type PresenceListener = (nsp: string, room: string, present: boolean) => void;
+
+/**
+ * The io-node's room index: per namespace, room -> the connections whose socket is in it, kept true
+ * by the owning app-nodes' ROOMS frames. A broadcast is then one frame per io-node, fanned out here.
+ *
+ * @example
+ * const index = new RoomIndex((nsp, room, present) => announce(nsp, room, present));
+ * index.apply(conn, "/", sid, RoomOp.JOIN, ["lobby"]);
+ * index.forEachMember("/", ["lobby"], [], (conn) => write(conn));
+ */
+export class RoomIndex {
+  private readonly namespaces = new Map<string, Map<string, Set<RoomMember>>>();
+  /** Per namespace, every indexed member (the targets of a broadcast without rooms). */
+  private readonly members = new Map<string, Set<RoomMember>>();
+  private mark = 0;
+
+  constructor(private readonly onPresence?: PresenceListener) {}
+
+  /**
+   * Applies a socket's room change. A JOIN for a new socket id in a namespace (the connection got a
+   * new socket there, e.g. after a re-home without recovery) replaces the old socket's rooms.
+   */
+  apply(member: RoomMember, nsp: string, sid: string, op: RoomOp, rooms: string[]): void {
+    let m = member.memberships.get(nsp);
+    if (op === RoomOp.LEAVE_ALL) {
+      if (m && m.sid === sid) this.leaveNamespace(member, nsp);
+      return;
+    }
+    if (m && m.sid !== sid) {
+      if (op === RoomOp.LEAVE) return;
+      this.leaveNamespace(member, nsp);
+      m = undefined;
+    }
+    if (op === RoomOp.LEAVE) {
+      if (!m) return;
+      for (const room of rooms) {
+        if (m.rooms.delete(room)) this.remove(member, nsp, room);
+      }
+      return;
+    }
+    if (!m) {
+      m = { sid, rooms: new Set() };
+      member.memberships.set(nsp, m);
+      let all = this.members.get(nsp);
+      if (!all) this.members.set(nsp, (all = new Set()));
+      all.add(member);
+    }
+    for (const room of rooms) {
+      if (m.rooms.has(room)) continue;
+      m.rooms.add(room);
+      this.add(member, nsp, room);
+    }
+  }
+
+  /** The socket of this connection left `nsp` (or the connection closed): all its rooms there go. */
+  leaveNamespace(member: RoomMember, nsp: string): void {
+    const m = member.memberships.get(nsp);
+    if (!m) return;
+    member.memberships.delete(nsp);
+    for (const room of m.rooms) this.remove(member, nsp, room);
+    const all = this.members.get(nsp);
+    all?.delete(member);
+    if (all?.size === 0) this.members.delete(nsp);
+  }
+
+  /** The connection closed. */
+  removeMember(member: RoomMember): void {
+    for (const nsp of [...member.memberships.keys()]) this.leaveNamespace(member, nsp);
+  }
+
+  /**
+   * Calls `fn` once for each member of `nsp` in any of `rooms` (every member when `rooms` is empty)
+   * and in none of `except`, as Socket.IO's adapter selects a broadcast's sockets.
+   */
+  forEachMember(nsp: string, rooms: string[], except: string[], fn: (member: RoomMember) => void): void {
+    const index = this.namespaces.get(nsp);
+    if (!index) return;
+    const mark = ++this.mark;
+    for (const room of except) {
+      const set = index.get(room);
+      if (set) for (const member of set) member.skipMark = mark;
+    }
+    if (rooms.length === 0) {
+      for (const member of this.members.get(nsp) ?? []) {
+        if (member.skipMark !== mark) fn(member);
+      }
+      return;
+    }
+    for (const room of rooms) {
+      const set = index.get(room);
+      if (!set) continue;
+      for (const member of set) {
+        if (member.skipMark === mark || member.pickMark === mark) continue;
+        member.pickMark = mark;
+        fn(member);
+      }
+    }
+  }
+
+  /** Whether any member is in `room` of `nsp`. */
+  has(nsp: string, room: string): boolean {
+    return this.namespaces.get(nsp)?.has(room) ?? false;
+  }
+
+  /** Every (namespace, room) with at least one member: a presence snapshot. */
+  *rooms(): Generator<[string, string]> {
+    for (const [nsp, index] of this.namespaces) {
+      for (const room of index.keys()) yield [nsp, room];
+    }
+  }
+
+  private add(member: RoomMember, nsp: string, room: string): void {
+    let index = this.namespaces.get(nsp);
+    if (!index) this.namespaces.set(nsp, (index = new Map()));
+    let set = index.get(room);
+    if (!set) {
+      index.set(room, (set = new Set()));
+      this.onPresence?.(nsp, room, true);
+    }
+    set.add(member);
+  }
+
+  private remove(member: RoomMember, nsp: string, room: string): void {
+    const index = this.namespaces.get(nsp);
+    const set = index?.get(room);
+    if (!index || !set || !set.delete(member)) return;
+    if (set.size > 0) return;
+    index.delete(room);
+    if (index.size === 0) this.namespaces.delete(nsp);
+    this.onPresence?.(nsp, room, false);
+  }
+}
