@@ -3,7 +3,8 @@ import type { RelayConnection } from "./relay-connection";
 /**
  * Where this app-node's own sockets of one namespace are: per room, the io-nodes holding members and
  * how many. A broadcast right after a join must reach that io-node even before its presence
- * announcement came back, so for its own sockets the app-node does not wait for it.
+ * announcement came back, so for its own sockets the app-node does not wait for it. A socket's own
+ * room (its id) is not counted: the socket itself says where it is.
  *
  * @example
  * local.connected(sid, conn, [sid, "lobby"]);
@@ -31,6 +32,7 @@ export class LocalRooms {
     const conn = this.sockets.get(sid);
     if (!conn) return;
     for (const room of rooms) {
+      if (room === sid) continue;
       let counts = this.byRoom.get(room);
       if (!counts) this.byRoom.set(room, (counts = new Map()));
       bump(counts, conn.ioNodeId, 1);
@@ -41,6 +43,7 @@ export class LocalRooms {
     const conn = this.sockets.get(sid);
     if (!conn) return;
     for (const room of rooms) {
+      if (room === sid) continue;
       const counts = this.byRoom.get(room);
       if (counts && bump(counts, conn.ioNodeId, -1) && counts.size === 0) this.byRoom.delete(room);
     }
@@ -64,6 +67,8 @@ export class LocalRooms {
     for (const room of rooms) {
       const counts = this.byRoom.get(room);
       if (counts) for (const id of counts.keys()) into.add(id);
+      const socket = this.sockets.get(room);
+      if (socket) into.add(socket.ioNodeId);
     }
   }
 }

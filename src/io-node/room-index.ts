@@ -16,6 +16,11 @@ export interface RoomMember {
   skipMark: number;
 }
 
+/**
+ * The members of one room: most rooms (every socket's own) hold one connection, kept without a Set.
+ */
+type Members = RoomMember | Set<RoomMember>;
+
 /** Called when a room appears on this io-node (its first member) or vanishes (its last). */
 export type PresenceListener = (nsp: string, room: string, present: boolean) => void;
 
@@ -29,7 +34,7 @@ export type PresenceListener = (nsp: string, room: string, present: boolean) => 
  * index.forEachMember("/", ["lobby"], [], (conn) => write(conn));
  */
 export class RoomIndex {
-  private readonly namespaces = new Map<string, Map<string, Set<RoomMember>>>();
+  private readonly namespaces = new Map<string, Map<string, Members>>();
   /** Per namespace, every indexed member (the targets of a broadcast without rooms). */
   private readonly members = new Map<string, Set<RoomMember>>();
   private mark = 0;
@@ -97,8 +102,9 @@ export class RoomIndex {
     if (!index) return;
     const mark = ++this.mark;
     for (const room of except) {
-      const set = index.get(room);
-      if (set) for (const member of set) member.skipMark = mark;
+      const entry = index.get(room);
+      if (entry instanceof Set) for (const member of entry) member.skipMark = mark;
+      else if (entry) entry.skipMark = mark;
     }
     if (rooms.length === 0) {
       for (const member of this.members.get(nsp) ?? []) {
@@ -106,14 +112,15 @@ export class RoomIndex {
       }
       return;
     }
+    const visit = (member: RoomMember) => {
+      if (member.skipMark === mark || member.pickMark === mark) return;
+      member.pickMark = mark;
+      fn(member);
+    };
     for (const room of rooms) {
-      const set = index.get(room);
-      if (!set) continue;
-      for (const member of set) {
-        if (member.skipMark === mark || member.pickMark === mark) continue;
-        member.pickMark = mark;
-        fn(member);
-      }
+      const entry = index.get(room);
+      if (entry instanceof Set) for (const member of entry) visit(member);
+      else if (entry) visit(entry);
     }
   }
 
@@ -132,19 +139,27 @@ export class RoomIndex {
   private add(member: RoomMember, nsp: string, room: string): void {
     let index = this.namespaces.get(nsp);
     if (!index) this.namespaces.set(nsp, (index = new Map()));
-    let set = index.get(room);
-    if (!set) {
-      index.set(room, (set = new Set()));
+    const entry = index.get(room);
+    if (!entry) {
+      index.set(room, member);
       this.onPresence?.(nsp, room, true);
+    } else if (entry instanceof Set) {
+      entry.add(member);
+    } else if (entry !== member) {
+      index.set(room, new Set([entry, member]));
     }
-    set.add(member);
   }
 
   private remove(member: RoomMember, nsp: string, room: string): void {
     const index = this.namespaces.get(nsp);
-    const set = index?.get(room);
-    if (!index || !set || !set.delete(member)) return;
-    if (set.size > 0) return;
+    const entry = index?.get(room);
+    if (!index || !entry) return;
+    if (entry instanceof Set) {
+      if (!entry.delete(member)) return;
+      if (entry.size === 1) index.set(room, entry.values().next().value as RoomMember);
+      return;
+    }
+    if (entry !== member) return;
     index.delete(room);
     if (index.size === 0) this.namespaces.delete(nsp);
     this.onPresence?.(nsp, room, false);
