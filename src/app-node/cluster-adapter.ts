@@ -310,13 +310,7 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
   }
 
   private orderBroadcasts(): void {
-    // alone, nobody else can have applied the change late
-    if (this.serverCountSync() > 1) this.orderedUntil = Date.now() + this.orderedWindow;
-  }
-
-  /** Other app-nodes heard from on this namespace, plus this one. */
-  private serverCountSync(): number {
-    return 1 + ((this as unknown as { nodesMap?: Map<string, number> }).nodesMap?.size ?? 0);
+    this.orderedUntil = Date.now() + this.orderedWindow;
   }
 
   protected override async doPublish(message: ClusterMessage): Promise<Offset> {

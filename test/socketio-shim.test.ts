@@ -1,0 +1,41 @@
+/**
+ * What socket.io-cluster uses of socket.io's and socket.io-adapter's inner parts. When an upgrade
+ * moves one of them, this fails first, naming it.
+ */
+import { expect } from "chai";
+import { Socket } from "socket.io";
+import { Adapter, ClusterAdapter } from "socket.io-adapter";
+import { watchOutgoingListeners } from "../src/app-node/socketio-shim";
+
+describe("socket.io internals the cluster relies on", () => {
+  it("Socket: onAnyOutgoing, prependAnyOutgoing and notifyOutgoingListeners (outgoing listeners of broadcasts)", () => {
+    for (const name of ["onAnyOutgoing", "prependAnyOutgoing", "notifyOutgoingListeners"]) {
+      expect(typeof (Socket.prototype as unknown as Record<string, unknown>)[name], `Socket.prototype.${name}`).to.equal("function");
+    }
+    watchOutgoingListeners();
+    watchOutgoingListeners();
+    let heard = 0;
+    const fake = { adapter: { _outgoingListenerAdded: () => heard++ }, _anyOutgoingListeners: undefined as unknown };
+    Socket.prototype.onAnyOutgoing.call(fake as never, () => undefined);
+    Socket.prototype.prependAnyOutgoing.call(fake as never, () => undefined);
+    expect(heard, "patched once, heard on each call").to.equal(2);
+  });
+
+  it("Adapter: sids, apply() and encoder.encode() (room bookkeeping and broadcasts)", () => {
+    const nsp = { name: "/", server: { encoder: { encode: (p: unknown) => [JSON.stringify(p)] } }, sockets: new Map() };
+    const adapter = new Adapter(nsp as never) as unknown as {
+      sids: Map<string, Set<string>>;
+      apply(opts: unknown, fn: (s: unknown) => void): void;
+      encoder: { encode(p: unknown): unknown[] };
+      addAll(id: string, rooms: Set<string>): void;
+    };
+    adapter.addAll("s1", new Set(["s1", "r"]));
+    expect(adapter.sids.get("s1")).to.deep.equal(new Set(["s1", "r"]));
+    expect(typeof adapter.apply).to.equal("function");
+    expect(adapter.encoder.encode({ type: 2 })).to.have.length(1);
+  });
+
+  it("ClusterAdapter: addOffsetIfNecessary (recovery offsets)", () => {
+    expect(typeof (ClusterAdapter.prototype as unknown as Record<string, unknown>).addOffsetIfNecessary).to.equal("function");
+  });
+});
