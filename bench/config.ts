@@ -133,7 +133,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, defaultOut: 
     quick,
     clients: num("BENCH_CLIENTS", 100, 50),
     connectRounds: Math.max(1, num("BENCH_CONNECT_ROUNDS", 5, 3)),
-    echoRounds: num("BENCH_ECHO_ROUNDS", 300, 100),
+    echoRounds: num("BENCH_ECHO_ROUNDS", 500, 100),
     echoMaxMs: num("BENCH_ECHO_MAX_MS", 4_000, 1_500),
     echoPayloadBytes: num("BENCH_ECHO_PAYLOAD", 32),
     fixedRate: num("BENCH_FIXED_RATE", 1_000),

@@ -160,8 +160,9 @@ async function main(): Promise<number> {
       // rotated order: no target always runs first (cold machine) or last
       const order = runnable.map((_, i) => runnable[(i + run) % runnable.length]);
       for (const target of order) {
-        progress(`${target.id}${cfg.runs > 1 ? ` (run ${run + 1}/${cfg.runs})` : ""}: ${target.label}`);
         const load = cfg.workloads.filter((w) => LOAD.includes(w));
+        if (load.length === 0 && !cfg.workloads.includes("idle")) continue;
+        progress(`${target.id}${cfg.runs > 1 ? ` (run ${run + 1}/${cfg.runs})` : ""}: ${target.label}`);
         if (load.length > 0) await runLoad(target, launch, clients, cfg, run, results).catch((err) => fail(target.id, load, err));
         if (cfg.workloads.includes("idle")) {
           await runIdle(target, launch, clients, "idle", cfg.idleConnections, run).then(

@@ -81,10 +81,12 @@ export async function echo(ctx: WorkloadContext, workload: "echo" | "binary", pa
   });
 }
 
-/** (b) Open-loop echo at cfg.fixedRate round trips/s in total: latency under a steady, modest load. */
+/**
+ * (b) Open-loop echo at cfg.fixedRate round trips/s in total: latency under a steady, modest load.
+ * No CPU figure: at a low rate it is mostly fixed costs (timers, wake-ups), not a per-operation cost.
+ */
 export async function fixedRate(ctx: WorkloadContext, durationMs: number): Promise<WorkloadResult> {
-  const { clients, cfg, meter } = ctx;
-  const before = await meter.snapshot();
+  const { clients, cfg } = ctx;
   const r = await clients.run<EchoResult>({
     cmd: "fixed-rate",
     rate: cfg.fixedRate,
@@ -92,14 +94,12 @@ export async function fixedRate(ctx: WorkloadContext, durationMs: number): Promi
     graceMs: GRACE_MS,
     payload: { type: "json", bytes: cfg.echoPayloadBytes },
   });
-  const cpu = await meter.since(before);
   return result(ctx, "fixed-rate", {
     value: (r.completed / r.elapsedMs) * 1000,
     unit: "round trips/s",
     count: r.completed,
     elapsedMs: r.elapsedMs,
     latency: r.latency,
-    cpu: perOp(cpu, r.completed),
     notes: r.lost > 0 ? [`${r.lost} unanswered`] : [],
   });
 }
