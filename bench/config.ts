@@ -53,7 +53,7 @@ export interface BenchConfig {
 const HELP = `usage: npm run bench -- [options]      (or: node --import tsx bench/main.ts [options])
 
   --quick                  smaller sizes, 1 run (~1.5 min)
-  --runs N                 runs per target, rotated order, median reported (3; quick 1)  [BENCH_RUNS]
+  --runs N                 runs per target, rotated order, median reported (5; quick 1)  [BENCH_RUNS]
   --targets a,b            among: ${TARGETS.map((t) => t.id).join(", ")}   [BENCH_TARGETS]
   --workloads a,b          among: ${WORKLOADS.join(", ")}   [BENCH_WORKLOADS]
   --clients N              load clients per target (100; quick 50)  [BENCH_CLIENTS]
@@ -149,7 +149,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, defaultOut: 
     bigIdleConnections: num("BENCH_BIG_IDLE_CONNECTIONS", 20_000, 2_000),
     warmupConnectRounds: num("BENCH_WARMUP_CONNECT_ROUNDS", 10, 3),
     warmupRounds: num("BENCH_WARMUP_ROUNDS", 50, 20),
-    runs: Math.max(1, num("BENCH_RUNS", 3, 1)),
+    runs: Math.max(1, num("BENCH_RUNS", 5, 1)),
     targets: list("BENCH_TARGETS", TARGETS.map((t) => t.id)),
     workloads: list("BENCH_WORKLOADS", WORKLOADS) as WorkloadId[],
     out: str("BENCH_OUT") ?? defaultOut,
