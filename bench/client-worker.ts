@@ -125,7 +125,8 @@ function fixedRate(c: Extract<Command, { cmd: "fixed-rate" }>): Promise<EchoResu
       if (sent < total) setTimeout(tick, 1);
       else graceTimer = setTimeout(finish, c.graceMs);
     };
-    tick();
+    if (sockets.length === 0 || total === 0) finish();
+    else tick();
   });
 }
 
