@@ -1,20 +1,21 @@
 /**
- * The client side of the bench, in its own process: socket.io-client over websocket, driven by
- * the main process through IPC (see protocol.ts). Started by driver.ts; exits with its parent.
+ * The load clients of the bench, in their own process: socket.io-client over websocket, driven by
+ * the bench through IPC (see protocol.ts, child.ts). Exits with its parent.
  */
 import { io as connect, Socket } from "socket.io-client";
-import { EVENTS, Command, ConnectResult, EchoResult, ListenResult, Reply, Request, WorkerEvent } from "./protocol";
+import { EVENTS, ClientCommand as Command, ConnectResult, EchoResult, ListenResult, PayloadKind } from "./protocol";
+import { send, serveIpc } from "./serve-ipc";
 import { nowMs, Samples } from "./stats";
 
 let sockets: Socket[] = [];
 
-function send(msg: Reply | WorkerEvent): void {
-  process.send?.(msg);
+/** The echo payload: small JSON with padding, or a binary buffer (sent as a Socket.IO attachment). */
+function makePayload(kind: PayloadKind): { t: number; pad: string } | Buffer {
+  return kind.type === "binary" ? Buffer.alloc(kind.bytes, 7) : { t: 0, pad: "x".repeat(kind.bytes) };
 }
 
 function connectAll(c: Extract<Command, { cmd: "connect" }>): Promise<ConnectResult> {
   return new Promise((resolve) => {
-    const latency = new Samples();
     const samples: number[] = [];
     let connected = 0;
     let failed = 0;
@@ -23,7 +24,7 @@ function connectAll(c: Extract<Command, { cmd: "connect" }>): Promise<ConnectRes
     const start = nowMs();
     const settle = () => {
       if (connected + failed < c.count) return;
-      resolve({ connected, failed, firstError, elapsedMs: last - start, latency: latency.summary(), samples });
+      resolve({ connected, failed, firstError, elapsedMs: last - start, samples });
     };
     for (let i = 0; i < c.count; i++) {
       const socket = connect(c.urls[i % c.urls.length], {
@@ -35,7 +36,6 @@ function connectAll(c: Extract<Command, { cmd: "connect" }>): Promise<ConnectRes
       sockets.push(socket);
       socket.once("connect", () => {
         last = nowMs();
-        latency.push(last - start);
         samples.push(last - start);
         connected++;
         settle();
@@ -50,7 +50,7 @@ function connectAll(c: Extract<Command, { cmd: "connect" }>): Promise<ConnectRes
 }
 
 function echo(c: Extract<Command, { cmd: "echo" }>): Promise<EchoResult> {
-  const payload = { t: 0, pad: "x".repeat(c.payloadBytes) };
+  const payload = makePayload(c.payload);
   const latency = new Samples();
   let completed = 0;
   let inFlight = 0;
@@ -70,7 +70,6 @@ function echo(c: Extract<Command, { cmd: "echo" }>): Promise<EchoResult> {
           n++;
           inFlight++;
           const t0 = nowMs();
-          payload.t = t0;
           socket.emit(EVENTS.echo, payload, () => {
             last = nowMs();
             inFlight--;
@@ -89,6 +88,45 @@ function echo(c: Extract<Command, { cmd: "echo" }>): Promise<EchoResult> {
     };
     const timer = setTimeout(finish, c.maxMs + c.graceMs);
     void Promise.all(loops).then(finish);
+  });
+}
+
+/**
+ * Open loop at a fixed total rate: every millisecond or so, the round trips that are due by now are
+ * sent (round robin over the clients) whether or not earlier ones came back; latency is from the
+ * emit to the ack.
+ */
+function fixedRate(c: Extract<Command, { cmd: "fixed-rate" }>): Promise<EchoResult> {
+  const payload = makePayload(c.payload);
+  const latency = new Samples();
+  const total = Math.round((c.rate * c.durationMs) / 1000);
+  let sent = 0;
+  let completed = 0;
+  let last = 0;
+  const start = nowMs();
+  return new Promise((resolve) => {
+    let graceTimer: NodeJS.Timeout | undefined;
+    const finish = () => {
+      clearTimeout(graceTimer);
+      resolve({ completed, elapsedMs: last - start, capped: false, lost: sent - completed, latency: latency.summary() });
+    };
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((nowMs() - start) * c.rate) / 1000));
+      while (sent < due && sockets.length > 0) {
+        const socket = sockets[sent++ % sockets.length];
+        const t0 = nowMs();
+        socket.emit(EVENTS.echo, payload, () => {
+          last = nowMs();
+          completed++;
+          latency.push(last - t0);
+          if (completed === total) finish();
+        });
+      }
+      if (sent < total) setTimeout(tick, 1);
+      else graceTimer = setTimeout(finish, c.graceMs);
+    };
+    if (sockets.length === 0 || total === 0) finish();
+    else tick();
   });
 }
 
@@ -156,12 +194,14 @@ function disconnectAll(): void {
   sockets = [];
 }
 
-async function handle(req: Request): Promise<unknown> {
+function handle(req: Command): unknown {
   switch (req.cmd) {
     case "connect":
       return connectAll(req);
     case "echo":
       return echo(req);
+    case "fixed-rate":
+      return fixedRate(req);
     case "join":
       return join(req);
     case "listen":
@@ -173,14 +213,4 @@ async function handle(req: Request): Promise<unknown> {
   }
 }
 
-process.on("message", (req: Request) => {
-  handle(req).then(
-    (result) => process.connected && send({ id: req.id, ok: true, result: result ?? null }),
-    (err: Error) => process.connected && send({ id: req.id, ok: false, error: err?.message ?? String(err) }),
-  );
-});
-// the bench ends the worker by closing the IPC channel; never outlive it
-process.on("disconnect", () => {
-  disconnectAll();
-  setTimeout(() => process.exit(0), 1_000).unref();
-});
+serveIpc<Command>(handle, disconnectAll);

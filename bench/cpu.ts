@@ -1,68 +1,97 @@
 /**
- * CPU spent by the servers during a workload: this process (every server of a target runs here)
- * and the private redis-server (its own INFO figures). Divided by the operations, it says what a
- * target costs per operation even when the client process is what limits the rate.
+ * CPU time spent during a workload, per process:
+ *  - server processes report `process.cpuUsage()` (getrusage: user + system of every thread, µs)
+ *    over IPC;
+ *  - redis-server and the client processes are read from /proc: the sum over their threads of
+ *    /proc/<pid>/task/<tid>/schedstat (ns on CPU), which is exact where /proc/<pid>/stat's
+ *    utime + stime count whole clock ticks (10 ms, too coarse for a few-second workload); stat is
+ *    the fallback when schedstat is missing.
+ * Divided by the operations, the servers' + Redis's sum says what a target costs per operation
+ * even where the clients, on the same cores, limit the rate. Client CPU is kept apart.
  */
-import Redis from "ioredis";
+import { readdirSync, readFileSync } from "fs";
+import type { NodeRole } from "./protocol";
+import type { RunningTarget } from "./targets";
 
-export interface CpuSnapshot {
-  process: NodeJS.CpuUsage;
-  /** redis-server's user + system CPU, seconds. */
-  redis?: number;
+/** clock ticks per second of /proc/<pid>/stat: 100 on every Linux build the bench runs on. */
+const CLK_TCK = 100;
+
+/** CPU time of a process by pid, µs; undefined when it is gone or /proc is missing. */
+export function procCpuUs(pid: number): number | undefined {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    }
+    if (Number.isFinite(ns)) return ns / 1000;
+  } catch {
+    // fall through to stat
+  }
+  try {
+    // fields after the command name, which may hold spaces: utime and stime are the 12th and 13th
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(f[11]) + Number(f[12])) / CLK_TCK) * 1e6;
+  } catch {
+    return undefined;
+  }
 }
 
+export type CpuRole = NodeRole | "redis";
+
+export interface CpuSnapshot {
+  servers: number[];
+  redis?: number;
+  clients: number[];
+}
+
+/** µs of CPU spent between two snapshots. */
 export interface CpuSpent {
-  /** ms of CPU of this process. */
-  serverMs: number;
-  /** ms of CPU of redis-server, when there is one. */
-  redisMs?: number;
+  /** Per role, summed over the target's processes of that role (and redis-server). */
+  byRole: Partial<Record<CpuRole, number>>;
+  /** Servers + Redis. */
+  total: number;
+  clients: number;
 }
 
 export class CpuMeter {
-  private readonly redis?: Redis;
-
-  constructor(redisUrl?: string) {
-    if (redisUrl) {
-      this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-      this.redis.on("error", () => undefined);
-    }
-  }
-
-  private async redisCpu(): Promise<number | undefined> {
-    if (!this.redis) return undefined;
-    try {
-      const info = await this.redis.info("cpu");
-      const user = Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1]);
-      const sys = Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1]);
-      return Number.isFinite(user + sys) ? user + sys : undefined;
-    } catch {
-      return undefined;
-    }
-  }
+  constructor(
+    private readonly target: RunningTarget,
+    private readonly redisPid: number | undefined,
+    private readonly clientPids: () => number[],
+  ) {}
 
   async snapshot(): Promise<CpuSnapshot> {
-    const redis = await this.redisCpu();
-    return { process: process.cpuUsage(), redis };
-  }
-
-  async since(start: CpuSnapshot): Promise<CpuSpent> {
-    const p = process.cpuUsage(start.process);
-    const redis = start.redis === undefined ? undefined : await this.redisCpu();
+    const stats = await Promise.all(this.target.processes.map((p) => p.stats()));
     return {
-      serverMs: (p.user + p.system) / 1000,
-      redisMs: redis === undefined || start.redis === undefined ? undefined : (redis - start.redis) * 1000,
+      servers: stats.map((s) => s.cpu.user + s.cpu.system),
+      redis: this.usesRedis() && this.redisPid ? procCpuUs(this.redisPid) : undefined,
+      clients: this.clientPids().map((pid) => procCpuUs(pid) ?? 0),
     };
   }
 
-  async close(): Promise<void> {
-    await this.redis?.quit().catch(() => this.redis?.disconnect());
+  async since(start: CpuSnapshot): Promise<CpuSpent> {
+    const now = await this.snapshot();
+    const byRole: CpuSpent["byRole"] = {};
+    this.target.processes.forEach((p, i) => {
+      byRole[p.role] = (byRole[p.role] ?? 0) + (now.servers[i] - start.servers[i]);
+    });
+    if (now.redis !== undefined && start.redis !== undefined) byRole.redis = now.redis - start.redis;
+    const total = Object.values(byRole).reduce((a, b) => a + (b ?? 0), 0);
+    const clients = now.clients.reduce((a, b, i) => a + b - (start.clients[i] ?? b), 0);
+    return { byRole, total, clients };
+  }
+
+  private usesRedis(): boolean {
+    return this.target.processes.some((p) => p.kind !== "plain" && p.kind !== "embedded");
   }
 }
 
 /** Adds up what several measured phases spent. */
 export function addCpu(a: CpuSpent, b: CpuSpent): CpuSpent {
-  return {
-    serverMs: a.serverMs + b.serverMs,
-    redisMs: a.redisMs === undefined || b.redisMs === undefined ? (a.redisMs ?? b.redisMs) : a.redisMs + b.redisMs,
-  };
+  const byRole: CpuSpent["byRole"] = { ...a.byRole };
+  for (const [role, us] of Object.entries(b.byRole) as Array<[CpuRole, number]>) byRole[role] = (byRole[role] ?? 0) + us;
+  return { byRole, total: a.total + b.total, clients: a.clients + b.clients };
 }
+
+export const NO_CPU: CpuSpent = { byRole: {}, total: 0, clients: 0 };

@@ -1,39 +1,36 @@
 /**
  * `npm run bench`: socket.io-cluster next to plain Socket.IO and @socket.io/redis-adapter, measured
- * in the same run on the same machine. Servers run here; clients run in a separate process
- * (client-worker.ts). scripts/bench.mjs starts a private redis-server and passes its URL in
- * SOCKET_IO_CLUSTER_BENCH_REDIS_URL; without it the Redis targets are skipped.
+ * in the same run on the same machine. Every node of a target is its own process (server-node.ts),
+ * the clients run in their own processes (client-worker.ts, idle-worker.ts); this process only
+ * orchestrates and measures. scripts/bench.mjs starts a private redis-server and passes its URL and
+ * pid; without them the Redis targets are skipped.
  *
- * Usage: node --import tsx bench/main.ts [--quick] [--targets a,b] [--workloads echo,broadcast,connect] …
+ * Usage: node --import tsx bench/main.ts [--quick] [--targets a,b] [--workloads echo,fanout] [--runs N] …
  * (`--help` lists every option).
  */
-import { existsSync } from "fs";
-import { loadavg } from "os";
+import { mkdirSync, readFileSync, writeFileSync } from "fs";
 import { join } from "path";
 import Redis from "ioredis";
-import { ConfigError, parseConfig, WorkloadId } from "./config";
-import { ClientDriver } from "./driver";
-import { buildRows, formatReport, Report, systemInfo, writeJson } from "./report";
-import { BASELINE, connectedSockets, RunningTarget, Target, TargetContext, TARGETS } from "./targets";
-import { broadcast, connect, disconnect, echo, WorkloadContext, WorkloadResult } from "./workloads";
+import { killAllChildren } from "./child";
+import { Clients } from "./clients";
+import { BenchConfig, ConfigError, parseConfig, WorkloadId } from "./config";
 import { CpuMeter } from "./cpu";
+import { idle } from "./idle";
+import { buildRows, formatReport, Report, systemInfo, writeReport } from "./report";
+import type { WorkloadContext, WorkloadResult } from "./results";
+import { BASELINE, LaunchOptions, startTarget, Target, TARGETS } from "./targets";
+import { connect, disconnect, echo, fanout, fixedRate } from "./workloads";
 
 const root = join(__dirname, "..");
 const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
-
-function loadLibrary(fromSrc: boolean): TargetContext["lib"] {
-  if (fromSrc) return require("../src");
-  const entry = join(root, "dist", "index.js");
-  if (!existsSync(entry)) throw new Error("dist/ is missing: run `npm run build` (npm run bench builds it), or pass --from-src");
-  return require(entry);
-}
+const LOAD: WorkloadId[] = ["echo", "fixed-rate", "fanout", "binary", "connect"];
+const BIG_IDLE_TARGET = "split-1+1";
 
 async function redisVersion(url: string): Promise<string | undefined> {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await client.connect();
-    const info = await client.info("server");
-    return /redis_version:(\S+)/.exec(info)?.[1];
+    return /redis_version:(\S+)/.exec(await client.info("server"))?.[1];
   } catch {
     return undefined;
   } finally {
@@ -41,131 +38,176 @@ async function redisVersion(url: string): Promise<string | undefined> {
   }
 }
 
-const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "–");
-
-/** Runs the workloads unmeasured: connects `clients` (`connectRounds` times), echoes, broadcasts, disconnects. */
-async function warmUp(ctx: WorkloadContext, clients: number, rounds: number, messages: number, connectRounds = 2): Promise<void> {
-  if (clients === 0) return;
-  await connect(ctx, clients, connectRounds);
-  const connected = connectedSockets(ctx.target);
-  if (connected > 0 && rounds > 0) await echo(ctx, rounds);
-  if (connected > 0 && messages > 0) await broadcast(ctx, messages, connected);
-  await disconnect(ctx);
-}
-
-/**
- * Before anything is measured, the client process and Socket.IO's own code (shared by every
- * target) run the full-size workloads once on plain Socket.IO: otherwise whichever target comes
- * first pays for the JIT compilation of the client side (connection setup most of all).
- */
-async function warmUpProcesses(lib: TargetContext, base: Omit<WorkloadContext, "target" | "id" | "usesRedis" | "run">): Promise<void> {
-  const { cfg } = base;
-  if (cfg.warmupConnectRounds === 0) return;
-  const baseline = TARGETS.find((t) => t.id === BASELINE)!;
-  progress(`warm-up: ${cfg.warmupConnectRounds} × ${cfg.clients} connections and each workload on ${baseline.id}, unmeasured`);
-  const target = await baseline.start(lib);
+/** The soft limit on open files, which every child inherits (scripts/bench.mjs raises it to the hard one). */
+function fdLimit(): number {
   try {
-    const ctx = { ...base, target, id: "warm-up", usesRedis: false, run: -1 };
-    await warmUp(ctx, cfg.clients, cfg.echoRounds, cfg.broadcastMessages, cfg.warmupConnectRounds);
-  } finally {
-    await target.close();
+    const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"));
+    const n = Number(line?.split(/\s+/)[3]);
+    return Number.isFinite(n) ? n : Infinity;
+  } catch {
+    return Infinity;
   }
 }
 
-const fmtUs = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? "" : `, ${n.toFixed(1)} µs CPU/op`);
+const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "–");
 
-/** One target, every workload: start, warm up, measure, close. */
-async function runTarget(
-  target: Target,
-  lib: TargetContext,
-  base: Omit<WorkloadContext, "target" | "id" | "usesRedis" | "run">,
-  run: number,
-  results: WorkloadResult[],
-): Promise<void> {
-  const { cfg } = base;
-  const running: RunningTarget = await target.start(lib);
-  const ctx: WorkloadContext = { ...base, target: running, id: target.id, usesRedis: target.needsRedis, run };
+function describe(r: WorkloadResult): string {
+  const parts = [`${r.target}: ${r.workload} ${r.unit === "KB/conn" ? r.value.toFixed(1) : fmt(r.value)} ${r.unit}`];
+  if (r.latency) parts.push(`p50 ${r.latency.p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms`);
+  if (r.cpu) parts.push(`${r.cpu.total.toFixed(1)} µs CPU/op`);
+  if (r.notes.length) parts.push(r.notes.join("; "));
+  return parts.join(", ");
+}
+
+/** One target's load workloads on fresh processes: warm-up (unmeasured), then each measured. */
+async function runLoad(target: Target, launch: LaunchOptions, clients: Clients, cfg: BenchConfig, run: number, out: WorkloadResult[]): Promise<void> {
+  const measure = (w: WorkloadId) => cfg.workloads.includes(w);
+  const running = await startTarget(target, launch);
+  const ctx: WorkloadContext = { target: running, clients, meter: new CpuMeter(running, cfg.redisPid, () => clients.pids()), cfg, run };
+  const json = { type: "json", bytes: cfg.echoPayloadBytes } as const;
+  const binary = { type: "binary", bytes: cfg.binaryBytes } as const;
+  const push = (r: WorkloadResult) => {
+    out.push(r);
+    progress(describe(r));
+  };
   try {
-    // warm-up: the same paths, smaller, unmeasured
-    await warmUp(ctx, cfg.warmupClients, cfg.warmupRounds, cfg.warmupMessages);
-    const measure = (w: WorkloadId) => cfg.workloads.includes(w);
+    // warm-up: the same paths, smaller, unmeasured (fresh processes compile everything on first use)
+    await connect(ctx, cfg.clients, 2);
+    await echo(ctx, "echo", json, cfg.warmupRounds);
+    if (measure("fixed-rate")) await fixedRate(ctx, 300);
+    if (measure("fanout")) await fanout(ctx, 50, 1_000);
+    if (measure("binary")) await echo(ctx, "binary", binary, 3);
+    await disconnect(ctx);
+
     const c = await connect(ctx, cfg.clients, measure("connect") ? cfg.connectRounds : 1);
-    // the clients of the last round, which the other workloads use
-    const clients = connectedSockets(running);
-    if (measure("connect")) {
-      results.push(c);
-      progress(`${target.id}: connect ${fmt(c.rate)} conn/s${fmtUs(c.serverCpuUs)} ${c.notes.join("; ")}`);
-    }
-    if (clients === 0) throw new Error(`no client could connect${c.notes.length ? `: ${c.notes.join("; ")}` : ""}`);
-    if (measure("echo")) {
-      const r = await echo(ctx, cfg.echoRounds);
-      results.push(r);
-      progress(`${target.id}: echo ${fmt(r.rate)} round trips/s, p50 ${r.latency.p50.toFixed(2)} ms${fmtUs(r.serverCpuUs)} ${r.notes.join("; ")}`);
-    }
-    if (measure("broadcast")) {
-      const r = await broadcast(ctx, cfg.broadcastMessages, clients);
-      results.push(r);
-      progress(`${target.id}: broadcast ${fmt(r.rate)} deliveries/s, p50 ${r.latency.p50.toFixed(2)} ms${fmtUs(r.serverCpuUs)} ${r.notes.join("; ")}`);
-    }
+    if (measure("connect")) push(c);
+    if (c.count === 0) throw new Error(`no client could connect${c.notes.length ? `: ${c.notes.join("; ")}` : ""}`);
+    if (measure("echo")) push(await echo(ctx, "echo", json, cfg.echoRounds));
+    if (measure("fixed-rate")) push(await fixedRate(ctx, cfg.fixedRateMs));
+    if (measure("fanout")) push(await fanout(ctx, cfg.fanoutMessages, cfg.fanoutMaxMs));
+    if (measure("binary")) push(await echo(ctx, "binary", binary, cfg.binaryRounds));
   } finally {
     await disconnect(ctx).catch(() => undefined);
     await running.close();
   }
 }
 
+/** (e) idle connections on fresh processes of the target. */
+async function runIdle(target: Target, launch: LaunchOptions, clients: Clients, workload: WorkloadId, count: number, run: number): Promise<WorkloadResult> {
+  const running = await startTarget(target, launch);
+  try {
+    const perWorker = Math.min(10_000, fdLimit() - 200);
+    const r = await idle(running, clients, { count, perWorker, warmup: Math.min(200, count), run, workload });
+    progress(describe(r));
+    return r;
+  } finally {
+    await running.close();
+  }
+}
+
+/** The client process compiles its connection code on first use: warm it up on plain Socket.IO first. */
+async function warmUpClients(launch: LaunchOptions, clients: Clients, cfg: BenchConfig): Promise<void> {
+  if (cfg.warmupConnectRounds === 0 || !cfg.workloads.some((w) => LOAD.includes(w))) return;
+  progress(`warm-up: ${cfg.warmupConnectRounds} × ${cfg.clients} connections on ${BASELINE}, unmeasured`);
+  const running = await startTarget(TARGETS.find((t) => t.id === BASELINE)!, launch);
+  try {
+    const ctx: WorkloadContext = { target: running, clients, meter: new CpuMeter(running, undefined, () => []), cfg, run: -1 };
+    await connect(ctx, cfg.clients, cfg.warmupConnectRounds);
+    await echo(ctx, "echo", { type: "json", bytes: cfg.echoPayloadBytes }, cfg.warmupRounds);
+  } finally {
+    await disconnect({ clients, target: running }).catch(() => undefined);
+    await running.close();
+  }
+}
+
 async function main(): Promise<number> {
   const cfg = parseConfig(process.argv.slice(2), process.env, join(root, "bench", "results", "latest.json"));
-  const lib = loadLibrary(cfg.fromSrc);
-  const targetCtx: TargetContext = { lib, redisUrl: cfg.redisUrl };
-  const system = systemInfo(cfg.fromSrc ? "src" : "dist", cfg.redisUrl ? await redisVersion(cfg.redisUrl) : undefined);
+  const profiles = join(root, "bench", "results", "profiles");
+  if (cfg.cpuProf) {
+    mkdirSync(profiles, { recursive: true });
+    // profiles are big and local: never committed
+    writeFileSync(join(profiles, ".gitignore"), "*\n");
+    progress(`CPU profiles of every server process go to ${profiles}/<target>-<role>-<i>/ (summary: node --import tsx bench/profile.ts DIR)`);
+  }
+  const launch: LaunchOptions = {
+    root,
+    library: cfg.fromSrc ? "src" : "dist",
+    redisUrl: cfg.redisUrl,
+    profileDir: cfg.cpuProf ? (t, role, i) => join(profiles, `${t}-${role}-${i}`) : undefined,
+  };
+  const limit = fdLimit();
+  const system = systemInfo(launch.library, cfg.redisUrl ? await redisVersion(cfg.redisUrl) : undefined, limit);
   const targets = TARGETS.filter((t) => cfg.targets.includes(t.id));
+  const runnable = targets.filter((t) => {
+    if (t.needsRedis && !cfg.redisUrl) progress(`${t.id}: skipped (no Redis: set SOCKET_IO_CLUSTER_BENCH_REDIS_URL or use npm run bench)`);
+    return !t.needsRedis || cfg.redisUrl;
+  });
+  if (cfg.redisUrl && !cfg.redisPid) progress("no SOCKET_IO_CLUSTER_BENCH_REDIS_PID: redis-server's CPU is not counted");
   const failures: Array<{ target: string; workload: WorkloadId; error: string }> = [];
   const results: WorkloadResult[] = [];
-  const driver = new ClientDriver(root);
-  const meter = new CpuMeter(cfg.redisUrl);
-  const base = { driver, meter, cfg };
+  const fail = (target: string, workloads: WorkloadId[], err: unknown) => {
+    const error = (err as Error).message;
+    progress(`${target}: FAILED: ${(err as Error).stack}`);
+    for (const workload of workloads) {
+      if (!results.some((r) => r.target === target && r.workload === workload)) failures.push({ target, workload, error });
+    }
+  };
+  const clients = new Clients(root);
   const started = Date.now();
   try {
-    await warmUpProcesses(targetCtx, base);
-    for (let run = 0; run < cfg.repeat; run++) {
+    await warmUpClients(launch, clients, cfg);
+    for (let run = 0; run < cfg.runs; run++) {
       // rotated order: no target always runs first (cold machine) or last
-      const order = targets.map((_, i) => targets[(i + run) % targets.length]);
+      const order = runnable.map((_, i) => runnable[(i + run) % runnable.length]);
       for (const target of order) {
-        if (target.needsRedis && !cfg.redisUrl) {
-          if (run === 0) progress(`${target.id}: skipped (no Redis: set SOCKET_IO_CLUSTER_BENCH_REDIS_URL or use npm run bench)`);
-          continue;
-        }
-        progress(`${target.id}${cfg.repeat > 1 ? ` (run ${run + 1}/${cfg.repeat})` : ""}: ${target.label}`);
-        try {
-          await runTarget(target, targetCtx, base, run, results);
-        } catch (err) {
-          const error = (err as Error).message;
-          progress(`${target.id}: FAILED: ${(err as Error).stack}`);
-          for (const workload of cfg.workloads) {
-            if (!results.some((r) => r.target === target.id && r.workload === workload)) failures.push({ target: target.id, workload, error });
-          }
+        const load = cfg.workloads.filter((w) => LOAD.includes(w));
+        if (load.length === 0 && !cfg.workloads.includes("idle")) continue;
+        progress(`${target.id}${cfg.runs > 1 ? ` (run ${run + 1}/${cfg.runs})` : ""}: ${target.label}`);
+        if (load.length > 0) await runLoad(target, launch, clients, cfg, run, results).catch((err) => fail(target.id, load, err));
+        if (cfg.workloads.includes("idle")) {
+          await runIdle(target, launch, clients, "idle", cfg.idleConnections, run).then(
+            (r) => results.push(r),
+            (err) => fail(target.id, ["idle"], err),
+          );
         }
       }
     }
+    const big = runnable.find((t) => t.id === BIG_IDLE_TARGET);
+    if (big && cfg.workloads.includes("idle-20k")) {
+      // one io-node holds every connection: it needs one descriptor each, plus its own few
+      const count = Math.min(cfg.bigIdleConnections, limit - 100);
+      progress(`${big.id}: ${count} idle connections on one io-node${count < cfg.bigIdleConnections ? ` (open-files limit ${limit})` : ""}`);
+      await runIdle(big, launch, clients, "idle-20k", count, 0).then(
+        (r) => {
+          if (count < cfg.bigIdleConnections) r.notes.push(`${count} of ${cfg.bigIdleConnections}: open-files limit ${limit} (ulimit -Hn)`);
+          results.push(r);
+        },
+        (err) => fail(big.id, ["idle-20k"], err),
+      );
+    }
   } finally {
-    await driver.close();
-    await meter.close();
+    await clients.close();
   }
-  system.loadEnd = Math.round(loadavg()[0] * 100) / 100;
-  const { redisUrl: _redisUrl, out, ...config } = cfg;
-  const report: Report = {
-    system,
-    config,
-    baseline: BASELINE,
-    rows: buildRows(results, failures, targets, cfg.workloads, BASELINE),
-  };
+  const { redisUrl: _u, redisPid: _p, out, ...config } = cfg;
+  const report: Report = { system: { ...system, seconds: Math.round((Date.now() - started) / 1000) }, config, rows: buildRows(results, failures, runnable, cfg.workloads) };
   progress(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  console.log("\n" + formatReport(report));
+  const markdown = formatReport(report);
+  console.log("\n" + markdown);
   if (out) {
-    writeJson(out, report);
-    progress(`results written to ${out}`);
+    writeReport(out, report, markdown);
+    progress(`results written to ${out} and ${out.replace(/\.json$/, "")}.md`);
   }
   return failures.length > 0 ? 1 : 0;
+}
+
+// no child outlives the bench: not on an error, not on a signal
+process.on("exit", killAllChildren);
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    progress(`${signal}: stopping every child process`);
+    killAllChildren();
+    process.exit(130);
+  });
 }
 
 main().then(
@@ -178,11 +220,8 @@ main().then(
     }, 5_000).unref();
   },
   (err) => {
-    if (err instanceof ConfigError) {
-      console.error(`[bench] ${err.message}`);
-      process.exit(2);
-    }
-    console.error(err);
-    process.exit(1);
+    console.error(err instanceof ConfigError ? `[bench] ${err.message}` : err);
+    killAllChildren();
+    process.exit(err instanceof ConfigError ? 2 : 1);
   },
 );

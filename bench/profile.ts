@@ -1,12 +1,14 @@
 /**
- * Sums up V8 CPU profiles (`npm run bench -- --cpu-prof --from-src --targets cluster-split`), heaviest
+ * Sums up V8 CPU profiles (`npm run bench -- --cpu-prof --from-src --targets split-1+1`), heaviest
  * first: self time by source (src/ files of socket.io-cluster, each package of node_modules, Node
  * internals); the same with the time of Node internals and V8 natives (socket writes, buffers)
  * charged to the nearest caller in a package or in src/; self time by function; and the total
  * (inclusive) time of the src/ functions.
  *
- * Usage: node --import tsx bench/profile.ts [FILE.cpuprofile ...] [--top N]
- * (default: the newest profile in bench/results/profiles/).
+ * Usage: node --import tsx bench/profile.ts [FILE.cpuprofile | DIR ...] [--top N]
+ * A DIR (e.g. bench/results/profiles/split-1+1-io-node-0, one per target, role and process) stands
+ * for every profile in it: the runs of one role summed up. Default: the newest profile anywhere in
+ * bench/results/profiles/.
  */
 import { readdirSync, readFileSync, statSync } from "fs";
 import { join, relative } from "path";
@@ -25,12 +27,17 @@ interface Profile {
 
 const root = join(__dirname, "..");
 
+/** The .cpuprofile files at a path: the file itself, or those in a directory and its subdirectories. */
+function profilesAt(path: string): string[] {
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? profilesAt(join(path, e.name)) : e.name.endsWith(".cpuprofile") ? [join(path, e.name)] : [],
+  );
+}
+
 function newestProfile(): string {
   const dir = join(root, "bench", "results", "profiles");
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith(".cpuprofile"))
-    .map((f) => join(dir, f))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  const files = profilesAt(dir).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
   if (files.length === 0) throw new Error(`no .cpuprofile in ${dir}: run npm run bench -- --cpu-prof first`);
   return files[0];
 }
@@ -58,7 +65,7 @@ function main(): void {
   const chargedBySource = new Map<string, number>();
   const inclusiveSrc = new Map<string, number>();
   let total = 0;
-  for (const file of files.length ? files : [newestProfile()]) {
+  for (const file of files.length ? files.flatMap(profilesAt) : [newestProfile()]) {
     const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
     const byId = new Map(profile.nodes.map((n) => [n.id, n]));
     const parent = new Map<number, number>();

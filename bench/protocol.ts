@@ -1,7 +1,8 @@
 /**
- * The IPC protocol between the bench (servers, in the main process) and the client worker (a
- * separate process driving socket.io-client), so the client load does not run on the servers'
- * event loop.
+ * The IPC messages between the bench (bench/main.ts) and its child processes: the server processes
+ * (server-node.ts, one per node of a target) and the client processes (client-worker.ts with
+ * socket.io-client, idle-worker.ts with bare websockets). Every child answers a request
+ * `{ id, cmd, ... }` with `{ id, ok, result | error }`, and may send events `{ event, ... }`.
  */
 import type { LatencySummary } from "./stats";
 
@@ -9,11 +10,57 @@ import type { LatencySummary } from "./stats";
 export const EVENTS = { echo: "echo", join: "join", broadcast: "bc" } as const;
 export const ROOM = "bench-room";
 
-export type Command =
-  /** Connects `count` websocket clients, spread round robin over `urls`. */
+/** What a server process is. */
+export type NodeRole = "server" | "io-node" | "app-node";
+
+export type ServerKind = "plain" | "redis-adapter" | "embedded" | "colocated" | "io-node" | "app-node";
+
+/** How a server process is started: passed as JSON in BENCH_NODE. */
+export interface NodeSpec {
+  kind: ServerKind;
+  /** Where socket.io-cluster is loaded from: "dist" or "src". */
+  library: "dist" | "src";
+  redisUrl?: string;
+  prefix?: string;
+  /** io-nodes: ready once they see this many app-nodes; app-nodes and adapter servers: this many peers. */
+  expectApps?: number;
+  expectPeers?: number;
+}
+
+/** Sent once by a server process when it is ready for clients. */
+export interface ReadyEvent {
+  event: "ready";
+  role: NodeRole;
+  /** Client URL, for the processes that hold client connections. */
+  url?: string;
+  pid: number;
+}
+
+/** A server process's figures, on request. */
+export interface NodeStats {
+  cpu: NodeJS.CpuUsage;
+  rss: number;
+  heapUsed: number;
+  /** Sockets in the main namespace (servers, app-nodes) or connections held (io-nodes). */
+  sockets: number;
+}
+
+export type ServerCommand =
+  | { cmd: "stats"; gc?: boolean }
+  /** Emits `count` messages of broadcast batch `batch` to ROOM (the broadcasting server only). */
+  | { cmd: "emit"; batch: number; count: number }
+  /** Closes the servers and exits (so that a --cpu-prof profile gets written). */
+  | { cmd: "exit" };
+
+export type PayloadKind = { type: "json"; bytes: number } | { type: "binary"; bytes: number };
+
+export type ClientCommand =
+  /** Connects `count` websocket clients, spread round robin over `urls`, all at once. */
   | { cmd: "connect"; urls: string[]; count: number; timeoutMs: number }
   /** Every connected client does `rounds` emit-with-ack round trips, one after the other. */
-  | { cmd: "echo"; rounds: number; maxMs: number; graceMs: number; payloadBytes: number }
+  | { cmd: "echo"; rounds: number; maxMs: number; graceMs: number; payload: PayloadKind }
+  /** Open loop: `rate` round trips per second in total, round robin over the clients, for `durationMs`. */
+  | { cmd: "fixed-rate"; rate: number; durationMs: number; graceMs: number; payload: PayloadKind }
   /** Every connected client asks its server to join ROOM. */
   | { cmd: "join"; timeoutMs: number }
   /** Starts counting broadcast deliveries; the worker reports each complete batch with a `batch` event. */
@@ -23,13 +70,17 @@ export type Command =
   /** Closes every client. */
   | { cmd: "disconnect" };
 
+export type IdleCommand =
+  /** Opens `count` idle Socket.IO connections (websocket), at most `concurrency` handshakes at a time. */
+  | { cmd: "open"; urls: string[]; count: number; concurrency: number; timeoutMs: number }
+  | { cmd: "disconnect" };
+
 export interface ConnectResult {
   connected: number;
   failed: number;
   firstError?: string;
   /** From the first connection attempt until the last client's namespace CONNECT. */
   elapsedMs: number;
-  latency: LatencySummary;
   /** Per client, ms from the start until it was connected. */
   samples: number[];
 }
@@ -51,7 +102,14 @@ export interface ListenResult {
   latency: LatencySummary;
 }
 
-export type Request = Command & { id: number };
+export interface OpenResult {
+  opened: number;
+  failed: number;
+  firstError?: string;
+  elapsedMs: number;
+}
+
+export type Request<C> = C & { id: number };
 export type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
 /** Unsolicited: every client received every message of broadcast batch `batch`. */
-export type WorkerEvent = { event: "batch"; batch: number };
+export type BatchEvent = { event: "batch"; batch: number };

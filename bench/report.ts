@@ -1,14 +1,18 @@
 /**
- * The report: the machine, the sizes, and one row per workload × target with its figures and its
- * ratio to plain Socket.IO; as a padded markdown table (readable in a terminal, pasteable into the
- * README) and as JSON.
+ * The report: the machine, the sizes, and one row per workload × target with the medians over the
+ * runs, the ratios to plain socket.io and to the redis-adapter (each run against the same run's
+ * figure, then the median), CPU per operation with its split by role, and memory per idle
+ * connection; as a padded Markdown table (printed, and written beside the JSON) and as JSON.
  */
 import { cpus, loadavg, platform, release } from "os";
-import { mkdirSync, writeFileSync } from "fs";
+import { readFileSync, mkdirSync, writeFileSync } from "fs";
 import { dirname } from "path";
 import type { BenchConfig, WorkloadId } from "./config";
-import { LatencySummary, median } from "./stats";
-import type { WorkloadResult } from "./workloads";
+import type { CpuRole } from "./cpu";
+import type { NodeRole } from "./protocol";
+import type { WorkloadResult } from "./results";
+import { median } from "./stats";
+import { ADAPTER, BASELINE, Target } from "./targets";
 
 export interface SystemInfo {
   date: string;
@@ -16,78 +20,90 @@ export interface SystemInfo {
   cpu: string;
   cores: number;
   os: string;
-  /** 1-minute load average when the bench started and when it ended: other work on the machine. */
+  /** 1-minute load average when the bench started: other work on the machine. */
   loadStart: number;
   loadEnd?: number;
   redis?: string;
   library: "dist" | "src";
+  openFilesLimit: number;
+  seconds?: number;
 }
 
-export function systemInfo(library: "dist" | "src", redis?: string): SystemInfo {
-  const c = cpus();
+function cpuModel(): string {
+  try {
+    const line = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("model name"));
+    if (line) return line.slice(line.indexOf(":") + 1).trim();
+  } catch {
+    // not Linux: os.cpus() below
+  }
+  return cpus()[0]?.model.trim() ?? "unknown";
+}
+
+export function systemInfo(library: "dist" | "src", redis: string | undefined, openFilesLimit: number): SystemInfo {
   return {
     date: new Date().toISOString(),
     node: process.version,
-    cpu: c[0]?.model.trim() ?? "unknown",
-    cores: c.length,
+    cpu: cpuModel(),
+    cores: cpus().length,
     os: `${platform()} ${release()}`,
     loadStart: round(loadavg()[0], 2),
     redis,
     library,
+    openFilesLimit,
   };
 }
+
+type Roles<R extends string> = Partial<Record<R, number>>;
 
 export interface Row {
   workload: WorkloadId;
   target: string;
   label: string;
   unit: string;
-  /** Medians over the runs. */
-  rate: number;
-  /**
-   * rate ÷ the baseline's rate for the same workload (higher is better): the median of the runs'
-   * ratios, each run against the baseline's figure of the same run, so a machine that slows down for
-   * a while (other work on it) weighs on both sides of a ratio.
-   */
-  ratio: number;
-  /** (max − min) ÷ median of the runs' rates: how noisy the figure is (0 with one run). */
+  /** Median over the runs. */
+  value: number;
+  /** (max − min) ÷ median of the runs' values (0 with one run). */
   spread: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** µs of CPU per operation: the server process, and redis-server for targets that use it. */
-  serverCpuUs: number;
-  redisCpuUs?: number;
+  /** value ÷ the same run's value of plain socket.io / of the redis-adapter, median over the runs. */
+  vsPlain: number;
+  vsAdapter: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  /** p99 − the same run's p99 of plain socket.io / the redis-adapter, ms, median over the runs. */
+  p99DeltaPlain?: number;
+  p99DeltaAdapter?: number;
+  /** µs of CPU per operation, servers + Redis; its split by role; the same ratios as `value`. */
+  cpuUs?: number;
+  cpuByRole?: Roles<CpuRole>;
+  cpuVsPlain?: number;
+  cpuVsAdapter?: number;
+  clientCpuUs?: number;
+  /** KB per idle connection by role (the total is `value`). */
+  memoryByRole?: Roles<NodeRole>;
   count: number;
   notes: string[];
-  runs: Array<{
-    run: number;
-    rate: number;
-    count: number;
-    elapsedMs: number;
-    latency: LatencySummary;
-    serverCpuUs: number;
-    redisCpuUs?: number;
-    notes: string[];
-  }>;
+  runs: WorkloadResult[];
   error?: string;
 }
 
 export interface Report {
   system: SystemInfo;
-  config: Omit<BenchConfig, "redisUrl" | "out">;
-  baseline: string;
+  config: Omit<BenchConfig, "redisUrl" | "redisPid" | "out">;
   rows: Row[];
 }
 
-/** Above this spread of the runs' rates, a figure is reported as noisy. */
 const NOISY_SPREAD = 0.25;
-
-const ORDER: WorkloadId[] = ["echo", "broadcast", "connect"];
+const ORDER: WorkloadId[] = ["echo", "fixed-rate", "fanout", "binary", "idle", "idle-20k", "connect"];
 const TITLES: Record<WorkloadId, string> = {
   echo: "(a) echo",
-  broadcast: "(b) broadcast",
-  connect: "(c) connect",
+  "fixed-rate": "(b) fixed-rate echo",
+  fanout: "(c) room fan-out",
+  binary: "(d) 64 KiB binary echo",
+  idle: "(e) idle connections",
+  "idle-20k": "(e) idle, one io-node",
+  connect: "(f) connect",
 };
+const ROLE_SHORT: Record<CpuRole, string> = { "io-node": "io", "app-node": "app", server: "server", redis: "redis" };
 
 function round(n: number, digits: number): number {
   if (!Number.isFinite(n)) return n;
@@ -95,46 +111,64 @@ function round(n: number, digits: number): number {
   return Math.round(n * f) / f;
 }
 
-/** Rows from every run's results; failures are rows with an error and no figures. */
+function medianRoles<R extends string>(maps: Array<Roles<R> | undefined>, digits: number): Roles<R> | undefined {
+  const present = maps.filter((m): m is Roles<R> => m !== undefined);
+  if (present.length === 0) return undefined;
+  const out: Roles<R> = {};
+  for (const role of new Set(present.flatMap((m) => Object.keys(m) as R[]))) out[role] = round(median(present.map((m) => m[role] ?? NaN)), digits);
+  return out;
+}
+
+/** Median over the runs of f(run, the reference target's result of the same run). */
+function against(runs: WorkloadResult[], ref: WorkloadResult[], f: (r: WorkloadResult, base: WorkloadResult) => number | undefined): number {
+  const byRun = new Map(ref.map((r) => [r.run, r]));
+  return median(runs.filter((r) => byRun.has(r.run)).map((r) => f(r, byRun.get(r.run)!) ?? NaN));
+}
+
 export function buildRows(
   results: WorkloadResult[],
   failures: Array<{ target: string; workload: WorkloadId; error: string }>,
-  targets: Array<{ id: string; label: string }>,
+  targets: Target[],
   workloads: WorkloadId[],
-  baseline: string,
 ): Row[] {
   const rows: Row[] = [];
   for (const workload of ORDER.filter((w) => workloads.includes(w))) {
-    const baseRuns = new Map(results.filter((r) => r.workload === workload && r.target === baseline).map((r) => [r.run, r.rate]));
+    const of = (id: string) => results.filter((r) => r.workload === workload && r.target === id);
+    const plain = of(BASELINE);
+    const adapter = of(ADAPTER);
     for (const t of targets) {
-      const runs = results.filter((r) => r.workload === workload && r.target === t.id);
+      const runs = of(t.id);
       const failure = failures.find((f) => f.target === t.id && f.workload === workload);
       if (runs.length === 0 && !failure) continue;
-      const rate = median(runs.map((r) => r.rate));
+      const value = median(runs.map((r) => r.value));
+      const values = runs.map((r) => r.value);
+      const hasLatency = runs.some((r) => r.latency);
+      const hasCpu = runs.some((r) => r.cpu);
+      const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined ? a / b : undefined);
+      const p99Delta = (r: WorkloadResult, b: WorkloadResult) =>
+        r.latency && b.latency ? r.latency.p99 - b.latency.p99 : undefined;
       rows.push({
         workload,
         target: t.id,
         label: t.label,
         unit: runs[0]?.unit ?? "",
-        rate: round(rate, 1),
-        ratio: round(median(runs.filter((r) => baseRuns.has(r.run)).map((r) => r.rate / baseRuns.get(r.run)!)), 3),
-        spread: runs.length > 1 ? round((Math.max(...runs.map((r) => r.rate)) - Math.min(...runs.map((r) => r.rate))) / rate, 3) : 0,
-        p50Ms: round(median(runs.map((r) => r.latency.p50)), 3),
-        p99Ms: round(median(runs.map((r) => r.latency.p99)), 3),
-        serverCpuUs: round(median(runs.map((r) => r.serverCpuUs)), 2),
-        redisCpuUs: runs.some((r) => r.redisCpuUs !== undefined) ? round(median(runs.map((r) => r.redisCpuUs ?? NaN)), 2) : undefined,
+        value: round(value, 2),
+        spread: runs.length > 1 ? round((Math.max(...values) - Math.min(...values)) / value, 3) : 0,
+        vsPlain: round(against(runs, plain, (r, b) => r.value / b.value), 3),
+        vsAdapter: round(against(runs, adapter, (r, b) => r.value / b.value), 3),
+        p50Ms: hasLatency ? round(median(runs.map((r) => r.latency?.p50 ?? NaN)), 3) : undefined,
+        p99Ms: hasLatency ? round(median(runs.map((r) => r.latency?.p99 ?? NaN)), 3) : undefined,
+        p99DeltaPlain: hasLatency ? round(against(runs, plain, p99Delta), 3) : undefined,
+        p99DeltaAdapter: hasLatency ? round(against(runs, adapter, p99Delta), 3) : undefined,
+        cpuUs: hasCpu ? round(median(runs.map((r) => r.cpu?.total ?? NaN)), 2) : undefined,
+        cpuByRole: medianRoles(runs.map((r) => r.cpu?.byRole), 2),
+        cpuVsPlain: hasCpu ? round(against(runs, plain, (r, b) => ratio(r.cpu?.total, b.cpu?.total)), 3) : undefined,
+        cpuVsAdapter: hasCpu ? round(against(runs, adapter, (r, b) => ratio(r.cpu?.total, b.cpu?.total)), 3) : undefined,
+        clientCpuUs: hasCpu ? round(median(runs.map((r) => r.cpu?.clients ?? NaN)), 2) : undefined,
+        memoryByRole: medianRoles(runs.map((r) => r.memory), 2),
         count: Math.round(median(runs.map((r) => r.count))),
         notes: [...new Set(runs.flatMap((r) => r.notes))],
-        runs: runs.map((r) => ({
-          run: r.run,
-          rate: round(r.rate, 1),
-          count: r.count,
-          elapsedMs: round(r.elapsedMs, 1),
-          latency: roundLatency(r.latency),
-          serverCpuUs: round(r.serverCpuUs, 2),
-          redisCpuUs: r.redisCpuUs === undefined ? undefined : round(r.redisCpuUs, 2),
-          notes: r.notes,
-        })),
+        runs,
         error: failure?.error,
       });
     }
@@ -142,33 +176,27 @@ export function buildRows(
   return rows;
 }
 
-function roundLatency(l: LatencySummary): LatencySummary {
-  return { count: l.count, mean: round(l.mean, 3), p50: round(l.p50, 3), p90: round(l.p90, 3), p99: round(l.p99, 3), max: round(l.max, 3) };
+const dash = "–";
+function fmtNum(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return dash;
+  return n >= 100 ? Math.round(n).toLocaleString("en-US") : n >= 10 ? n.toFixed(1) : n.toFixed(2);
 }
-
-function fmtRate(n: number): string {
-  return Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "–";
+function fmtRatio(n: number | undefined): string {
+  return n !== undefined && Number.isFinite(n) ? `${n.toFixed(2)}×` : dash;
 }
-
-function fmtMs(n: number): string {
-  if (!Number.isFinite(n)) return "–";
-  return n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0);
+function fmtDelta(n: number | undefined): string {
+  return n !== undefined && Number.isFinite(n) ? `p99 ${n >= 0 ? "+" : "−"}${Math.abs(n).toFixed(2)} ms` : dash;
 }
-
-function fmtUs(n: number | undefined): string {
-  if (n === undefined || !Number.isFinite(n)) return "–";
-  return n < 10 ? n.toFixed(1) : n.toFixed(0);
-}
-
-function fmtRatio(n: number): string {
-  return Number.isFinite(n) ? `${n.toFixed(2)}×` : "–";
+function fmtRoles(m: Roles<CpuRole> | undefined): string {
+  if (!m) return dash;
+  const order: CpuRole[] = ["io-node", "app-node", "server", "redis"];
+  return order.filter((r) => m[r] !== undefined).map((r) => `${ROLE_SHORT[r]} ${fmtNum(m[r])}`).join(" · ");
 }
 
 /** Markdown with padded columns; numbers right-aligned. */
 function table(header: string[], rows: string[][], right: boolean[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    "| " + cells.map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ") + " |";
+  const line = (cells: string[]) => "| " + cells.map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ") + " |";
   const rule = "|" + widths.map((w, i) => (right[i] ? "-".repeat(w + 1) + ":" : "-".repeat(w + 2))).join("|") + "|";
   return [line(header), rule, ...rows.map(line)].join("\n");
 }
@@ -176,52 +204,55 @@ function table(header: string[], rows: string[][], right: boolean[]): string {
 export function formatReport(report: Report): string {
   const s = report.system;
   const c = report.config;
-  const baseLabel = report.rows.find((r) => r.target === report.baseline)?.target ?? report.baseline;
-  const header = ["workload", "target", "rate", "runs ±", `vs ${baseLabel}`, "p50 ms", "p99 ms", "server µs/op", "redis µs/op", "notes"];
-  const rows = report.rows.map((r) => [
-    `${TITLES[r.workload]} ${r.unit ? `(${r.unit})` : ""}`.trim(),
-    r.target,
-    r.error ? "failed" : fmtRate(r.rate),
-    r.error || r.runs.length < 2 ? "–" : `${Math.round(r.spread * 100)}%`,
-    r.error ? "–" : fmtRatio(r.ratio),
-    r.error ? "–" : fmtMs(r.p50Ms),
-    r.error ? "–" : fmtMs(r.p99Ms),
-    r.error ? "–" : fmtUs(r.serverCpuUs),
-    r.error ? "–" : fmtUs(r.redisCpuUs),
-    (r.error ? [r.error, ...r.notes] : r.notes).join("; "),
-  ]);
+  const header = ["workload", "target", "value", "runs ±", `vs ${BASELINE}`, `vs ${ADAPTER}`, "p50 ms", "p99 ms", "CPU µs/op", `CPU vs ${BASELINE}`, `CPU vs ${ADAPTER}`, "by role (µs/op or KB)", "client µs/op", "notes"];
+  const rows = report.rows.map((r) => {
+    const latencyOnly = r.workload === "fixed-rate";
+    const failed = r.error !== undefined && r.runs.length === 0;
+    const cells = [
+      `${TITLES[r.workload]} (${r.unit || "?"})`,
+      r.target,
+      failed ? "failed" : fmtNum(r.value),
+      r.runs.length < 2 ? dash : `${Math.round(r.spread * 100)}%`,
+      latencyOnly ? fmtDelta(r.p99DeltaPlain) : fmtRatio(r.vsPlain),
+      latencyOnly ? fmtDelta(r.p99DeltaAdapter) : fmtRatio(r.vsAdapter),
+      fmtNum(r.p50Ms),
+      fmtNum(r.p99Ms),
+      fmtNum(r.cpuUs),
+      fmtRatio(r.cpuVsPlain),
+      fmtRatio(r.cpuVsAdapter),
+      r.memoryByRole ? fmtRoles(r.memoryByRole) : fmtRoles(r.cpuByRole),
+      fmtNum(r.clientCpuUs),
+      [...(r.error ? [`FAILED: ${r.error}`] : []), ...r.notes].join("; "),
+    ];
+    return cells;
+  });
   const targets = [...new Map(report.rows.map((r) => [r.target, r.label])).entries()];
-  const load = s.loadEnd === undefined ? `${s.loadStart}` : `${s.loadStart} → ${s.loadEnd}`;
-  const noisy = report.rows.filter((r) => !r.error && r.runs.length > 1 && r.spread > NOISY_SPREAD).length;
+  const noisy = report.rows.filter((r) => r.runs.length > 1 && r.spread > NOISY_SPREAD).length;
   return [
-    `socket.io-cluster bench, ${s.date.slice(0, 19).replace("T", " ")} UTC: Node ${s.node}, ${s.cpu} × ${s.cores} cores, ${s.os}` +
-      `${s.redis ? `, Redis ${s.redis}` : ""}; load average ${load}; socket.io-cluster from ${s.library}/`,
-    `${c.clients} websocket clients in a separate process; connect: ${c.connectRounds} rounds of all clients at once; echo: ${c.echoRounds} round trips per client (cap ${c.echoMaxMs} ms); ` +
-      `broadcast: ${c.broadcastMessages} messages to a room of every client, ${c.broadcastBatch} per tick, ` +
-      `${c.broadcastWindow} batches in flight (cap ${c.broadcastMaxMs} ms); ` +
-      `${c.repeat > 1 ? `median of ${c.repeat} runs per target (rotated order); ` : ""}` +
-      `warm-up: ${c.warmupConnectRounds} × ${c.clients} connections and every workload once, unmeasured, on socket.io, then ${c.warmupClients} clients per target (2 connection rounds, ${c.warmupRounds} round trips, ${c.warmupMessages} messages).`,
+    `socket.io-cluster bench, ${s.date.slice(0, 16).replace("T", " ")} UTC, ${s.seconds ?? "?"} s: ${s.cpu} × ${s.cores} cores, ${s.os}; ` +
+      `Node ${s.node}${s.redis ? `, Redis ${s.redis}` : ""}; load average at start ${s.loadStart}; socket.io-cluster from ${s.library}/; open-files limit ${s.openFilesLimit}`,
     "",
-    table(header, rows, [false, false, true, true, true, true, true, true, true, false]),
+    `Every node its own process; ${c.clients} socket.io-client websocket clients in a separate process; ` +
+      `${c.runs > 1 ? `median of ${c.runs} runs per target in rotated order; ` : "1 run; "}` +
+      `(a) ${c.echoRounds} round trips per client (cap ${c.echoMaxMs} ms); (b) ${c.fixedRate}/s for ${c.fixedRateMs} ms; ` +
+      `(c) ${c.fanoutMessages} broadcasts to a room of every client, ${c.fanoutBatch} per batch, ${c.fanoutWindow} in flight (cap ${c.fanoutMaxMs} ms); ` +
+      `(d) ${c.binaryRounds} × ${c.binaryBytes} B per client (cap ${c.binaryMaxMs} ms); (e) ${c.idleConnections} idle websockets, and ${c.bigIdleConnections} on one io-node; ` +
+      `(f) ${c.connectRounds} rounds of all clients at once.`,
+    "",
+    table(header, rows, [false, false, true, true, true, true, true, true, true, true, true, false, true, false]),
     "",
     ...targets.map(([id, label]) => `- \`${id}\`: ${label}`),
-    `- rate: per second (median of the runs); runs ±: (max − min) ÷ median of the runs' rates; ` +
-      `\`vs ${baseLabel}\`: rate ÷ plain socket.io's rate in the same run, median over the runs (higher is better).`,
-    "- server µs/op: CPU time of the bench process (where every server of the target runs) per operation; " +
-      "redis µs/op: CPU time of redis-server per operation (targets that use Redis). Lower is better; they tell " +
-      "what an operation costs even where the client process, on the same cores, is what limits the rate.",
-    ...(noisy > 0
-      ? [
-          `- **${noisy} of ${report.rows.length} figures are noisy** (runs ± above ${NOISY_SPREAD * 100}%): other work on the ` +
-            "machine slowed some runs down; the medians and ratios hold up better than single runs, but run again on a quiet machine.",
-        ]
-      : []),
-    "- latency: echo, emit to ack; broadcast, server emit to client receipt (under the load of the window); " +
-      "connect, time until half / 99% of the clients (all started at once) were connected.",
+    "- value: (a, b, d) round trips/s, (c) deliveries/s, (e) KB of RSS per idle connection summed over the target's server processes (lower is better), (f) connections/s.",
+    `- vs ${BASELINE} / vs ${ADAPTER}: value ÷ that target's value in the same run, median over the runs; for (b), the p99 difference instead.`,
+    "- CPU µs/op: CPU time of every server process (process.cpuUsage) and of redis-server (/proc schedstat) per operation; " +
+      "by role: its split (io-node, app-node, server = a process that is both or plain Socket.IO, redis), medians per role; " +
+      "client µs/op: the client processes, not in the total. (c) counts CPU per delivery.",
+    ...(noisy > 0 ? [`- **${noisy} of ${report.rows.length} figures are noisy** (runs ± above ${NOISY_SPREAD * 100}%): other work on the machine; run again on a quiet one.`] : []),
   ].join("\n");
 }
 
-export function writeJson(path: string, report: Report): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(report, null, 2) + "\n");
+export function writeReport(jsonPath: string, report: Report, markdown: string): void {
+  mkdirSync(dirname(jsonPath), { recursive: true });
+  writeFileSync(jsonPath, JSON.stringify(report, null, 2) + "\n");
+  writeFileSync(jsonPath.replace(/\.json$/, "") + ".md", markdown + "\n");
 }

@@ -1,191 +1,134 @@
 /**
- * The servers under test, each started fresh on 127.0.0.1 in this process with the same bench
- * application (echo with ack, join a room), and closed again.
+ * The targets under test. Each node of a target is its own server process (server-node.ts), as in a
+ * deployment: a target is a list of process kinds; starting it spawns them all, waits until every one
+ * is ready (peers included), and gives the client URLs, the process that broadcasts, and a handle on
+ * each process for CPU and memory.
  */
-import { createServer, Server as HttpServer } from "http";
-import type { AddressInfo } from "net";
 import { randomBytes } from "crypto";
-import { Server as SocketIOServer } from "socket.io";
-import { createAdapter } from "@socket.io/redis-adapter";
-import Redis from "ioredis";
-import { EVENTS, ROOM } from "./protocol";
-
-type Library = typeof import("../src");
-
-/** A started target: where clients connect, and the Socket.IO servers running the application. */
-export interface RunningTarget {
-  /** Client URLs; clients are spread over them round robin. */
-  urls: string[];
-  /** The servers running the application; broadcasts are made on the first one. */
-  servers: SocketIOServer[];
-  close(): Promise<void>;
-}
+import { join } from "path";
+import { Child } from "./child";
+import type { NodeRole, NodeSpec, NodeStats, ReadyEvent, ServerKind } from "./protocol";
 
 export interface Target {
   id: string;
   /** What it is, for the report. */
   label: string;
   needsRedis: boolean;
-  start(ctx: TargetContext): Promise<RunningTarget>;
+  /** The processes, in start order; the first that runs the application broadcasts. */
+  nodes: ServerKind[];
 }
 
-export interface TargetContext {
-  redisUrl?: string;
-  /** socket.io-cluster, from dist/ or src/. */
-  lib: Library;
-}
+const SPLIT = (io: number, app: number): ServerKind[] => [
+  ...Array<ServerKind>(app).fill("app-node"),
+  ...Array<ServerKind>(io).fill("io-node"),
+];
 
-/** The bench application: identical on every target. */
-export function installApp(io: SocketIOServer): void {
-  io.on("connection", (socket) => {
-    socket.on(EVENTS.echo, (data: unknown, ack: (d: unknown) => void) => ack(data));
-    socket.on(EVENTS.join, (ack: () => void) => {
-      void socket.join(ROOM);
-      ack();
-    });
-  });
-}
-
-async function listen(http: HttpServer): Promise<string> {
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-}
-
-async function closeHttpServer(io: SocketIOServer, http: HttpServer): Promise<void> {
-  await io.close();
-  http.closeAllConnections();
-}
-
-function uniquePrefix(): string {
-  return `bench-${randomBytes(4).toString("hex")}`;
-}
-
-async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not ready within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function requireRedis(ctx: TargetContext): string {
-  if (!ctx.redisUrl) throw new Error("this target needs Redis (SOCKET_IO_CLUSTER_BENCH_REDIS_URL)");
-  return ctx.redisUrl;
-}
-
-/** 1. Plain Socket.IO, one process: the baseline. */
-const plain: Target = {
-  id: "socket.io",
-  label: "socket.io, 1 server",
-  needsRedis: false,
-  async start() {
-    const http = createServer();
-    const io = new SocketIOServer(http);
-    installApp(io);
-    const url = await listen(http);
-    return { urls: [url], servers: [io], close: () => closeHttpServer(io, http) };
+export const TARGETS: Target[] = [
+  { id: "socket.io", label: "plain socket.io, 1 server process", needsRedis: false, nodes: ["plain"] },
+  {
+    id: "redis-adapter",
+    label: "socket.io + @socket.io/redis-adapter, 2 server processes, clients split between them",
+    needsRedis: true,
+    nodes: ["redis-adapter", "redis-adapter"],
   },
-};
+  { id: "cluster-embedded", label: "socket.io-cluster `new Server(http)`, no Redis, 1 process", needsRedis: false, nodes: ["embedded"] },
+  {
+    id: "cluster-redis",
+    label: "socket.io-cluster `new Server(http, { cluster: { redis } })`: app-node + co-located io-node, 1 process",
+    needsRedis: true,
+    nodes: ["colocated"],
+  },
+  {
+    id: "split-1+1",
+    label: "socket.io-cluster split: 1 io-node process (`createIoNode`) + 1 app-node process",
+    needsRedis: true,
+    nodes: SPLIT(1, 1),
+  },
+  {
+    id: "split-2+2",
+    label: "socket.io-cluster split: 2 io-node processes + 2 app-node processes, clients split between the io-nodes",
+    needsRedis: true,
+    nodes: SPLIT(2, 2),
+  },
+];
 
-/** 2. Plain Socket.IO with @socket.io/redis-adapter: 2 servers, clients split between them. */
-const redisAdapter: Target = {
-  id: "redis-adapter",
-  label: "socket.io + @socket.io/redis-adapter, 2 servers",
-  needsRedis: true,
-  async start(ctx) {
-    const url = requireRedis(ctx);
-    const key = uniquePrefix();
-    const redisClients: Redis[] = [];
-    const nodes = await Promise.all(
-      [0, 1].map(async () => {
-        const pub = new Redis(url);
-        const sub = pub.duplicate();
-        redisClients.push(pub, sub);
-        const http = createServer();
-        const io = new SocketIOServer(http, { adapter: createAdapter(pub, sub, { key }) });
-        installApp(io);
-        return { http, io, url: await listen(http) };
+export const BASELINE = "socket.io";
+export const ADAPTER = "redis-adapter";
+
+export interface LaunchOptions {
+  root: string;
+  library: "dist" | "src";
+  redisUrl?: string;
+  /** With --cpu-prof: the profile directory of one process. */
+  profileDir?: (target: string, role: NodeRole, index: number) => string;
+}
+
+export interface ServerProcess {
+  child: Child;
+  role: NodeRole;
+  kind: ServerKind;
+  url?: string;
+  stats(gc?: boolean): Promise<NodeStats>;
+}
+
+export interface RunningTarget {
+  id: string;
+  processes: ServerProcess[];
+  /** Where clients connect; they are spread over these round robin. */
+  urls: string[];
+  broadcaster: ServerProcess;
+  /** Application sockets over the servers / app-nodes. */
+  sockets(): Promise<number>;
+  close(): Promise<void>;
+}
+
+function roleOf(kind: ServerKind): NodeRole {
+  return kind === "io-node" || kind === "app-node" ? kind : "server";
+}
+
+export async function startTarget(target: Target, opts: LaunchOptions): Promise<RunningTarget> {
+  if (target.needsRedis && !opts.redisUrl) throw new Error("this target needs Redis (SOCKET_IO_CLUSTER_BENCH_REDIS_URL)");
+  const prefix = `bench-${randomBytes(4).toString("hex")}`;
+  const apps = target.nodes.filter((k) => k === "app-node").length;
+  const peers = target.nodes.filter((k) => k === target.nodes[0]).length;
+  const perRole = new Map<NodeRole, number>();
+  const processes: ServerProcess[] = target.nodes.map((kind) => {
+    const role = roleOf(kind);
+    const index = perRole.get(role) ?? 0;
+    perRole.set(role, index + 1);
+    const spec: NodeSpec = { kind, library: opts.library, redisUrl: opts.redisUrl, prefix, expectApps: apps, expectPeers: kind === "app-node" ? apps : peers };
+    // --expose-gc: memory figures are taken after a full collection
+    const nodeArgs = ["--expose-gc"];
+    const dir = opts.profileDir?.(target.id, role, index);
+    if (dir) nodeArgs.push("--cpu-prof", "--cpu-prof-dir", dir);
+    const child = new Child({
+      name: `${target.id} ${role} ${index}`,
+      script: join(__dirname, "server-node.ts"),
+      cwd: opts.root,
+      nodeArgs,
+      env: { ...process.env, BENCH_NODE: JSON.stringify(spec) },
+    });
+    return { child, role, kind, stats: (gc = false) => child.request<NodeStats>({ cmd: "stats", gc }) };
+  });
+  const close = () => Promise.all(processes.map((p) => p.child.close({ cmd: "exit" }))).then(() => undefined);
+  try {
+    await Promise.all(
+      processes.map(async (p) => {
+        const ready = await p.child.waitFor<ReadyEvent>("ready", 30_000);
+        p.url = ready.url;
       }),
     );
-    // both servers subscribed: a broadcast from the first reaches the second's clients
-    const adapter = nodes[0].io.of("/").adapter as unknown as { serverCount(): Promise<number> };
-    await waitUntil("redis-adapter", async () => (await adapter.serverCount()) >= 2);
-    return {
-      urls: nodes.map((n) => n.url),
-      servers: nodes.map((n) => n.io),
-      close: async () => {
-        await Promise.all(nodes.map((n) => closeHttpServer(n.io, n.http)));
-        await Promise.all(redisClients.map((c) => c.quit().catch(() => c.disconnect())));
-      },
-    };
-  },
-};
-
-/** 3. socket.io-cluster embedded: no Redis, one process. */
-const embedded: Target = {
-  id: "cluster-embedded",
-  label: "socket.io-cluster embedded (no Redis)",
-  needsRedis: false,
-  async start(ctx) {
-    const http = createServer();
-    const io = new ctx.lib.Server(http) as unknown as SocketIOServer;
-    installApp(io);
-    const url = await listen(http);
-    await (io as unknown as { ready(): Promise<void> }).ready();
-    return { urls: [url], servers: [io], close: () => closeHttpServer(io, http) };
-  },
-};
-
-/** 4. socket.io-cluster drop-in with Redis: an app-node with its co-located io-node (local fast path). */
-const colocated: Target = {
-  id: "cluster-redis",
-  label: "socket.io-cluster over Redis, co-located (1 app-node + its io-node)",
-  needsRedis: true,
-  async start(ctx) {
-    const http = createServer();
-    const io = new ctx.lib.Server(http, {
-      cluster: { redis: requireRedis(ctx), prefix: uniquePrefix(), localFastPath: true },
-    }) as unknown as SocketIOServer;
-    installApp(io);
-    const url = await listen(http);
-    await (io as unknown as { ready(): Promise<void> }).ready();
-    return { urls: [url], servers: [io], close: () => closeHttpServer(io, http) };
-  },
-};
-
-/** 5. socket.io-cluster split: 2 io-nodes and 2 app-nodes, each with its own Redis connections. */
-const split: Target = {
-  id: "cluster-split",
-  label: "socket.io-cluster split: 2 io-nodes + 2 app-nodes over Redis",
-  needsRedis: true,
-  async start(ctx) {
-    const cluster = { redis: requireRedis(ctx), prefix: uniquePrefix() };
-    const apps = [0, 1].map(() => new ctx.lib.Server({ cluster }));
-    for (const app of apps) installApp(app as unknown as SocketIOServer);
-    const ioNodes = [0, 1].map(() => ctx.lib.createIoNode({ ...cluster, port: 0, host: "127.0.0.1", serveClient: false }));
-    await Promise.all([...apps.map((a) => a.ready()), ...ioNodes.map((n) => n.ready())]);
-    // every io-node can hand connections to both app-nodes, and the app-nodes' adapters know each other
-    await waitUntil(
-      "split cluster",
-      () =>
-        ioNodes.every((n) => (n as unknown as { registry: { alive(role: string): unknown[] } }).registry.alive("app").length >= 2) &&
-        apps.every((a) => ((a.of("/").adapter as unknown as { nodesMap?: Map<string, number> }).nodesMap?.size ?? 0) >= 1),
-    );
-    return {
-      urls: ioNodes.map((n) => `http://${n.address()}`),
-      servers: apps as unknown as SocketIOServer[],
-      close: async () => {
-        await Promise.all(apps.map((a) => a.close()));
-        await Promise.all(ioNodes.map((n) => n.close()));
-      },
-    };
-  },
-};
-
-export const TARGETS: Target[] = [plain, redisAdapter, embedded, colocated, split];
-export const BASELINE = plain.id;
-
-/** Sockets connected to the main namespace, over every server of a target. */
-export function connectedSockets(t: RunningTarget): number {
-  return t.servers.reduce((n, io) => n + io.of("/").sockets.size, 0);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const counted = processes.filter((p) => p.role !== "io-node");
+  return {
+    id: target.id,
+    processes,
+    urls: processes.filter((p) => p.url).map((p) => p.url!),
+    broadcaster: counted[0],
+    sockets: async () => (await Promise.all(counted.map((p) => p.stats()))).reduce((n, s) => n + s.sockets, 0),
+    close,
+  };
 }

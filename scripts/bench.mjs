@@ -5,16 +5,19 @@
  *  1. finds `redis-server` (installs the Debian package when missing and running as root, as
  *     `npm test` does) and starts a private, throw-away one on a free port,
  *  2. builds the package (`tsup`) when dist/ is missing (`--build` rebuilds it anyway),
- *  3. runs bench/main.ts (`node --import tsx`) with SOCKET_IO_CLUSTER_BENCH_REDIS_URL pointing at it,
+ *  3. runs bench/main.ts (`node --import tsx`) with SOCKET_IO_CLUSTER_BENCH_REDIS_URL pointing at it
+ *     and SOCKET_IO_CLUSTER_BENCH_REDIS_PID (the bench reads redis-server's CPU time from /proc), with
+ *     the open-files limit raised as far as allowed (every child inherits it: the idle-connection
+ *     workloads hold thousands of sockets per process),
  *  4. stops redis-server (also on Ctrl-C) and exits with the bench's code.
  *
- * Arguments go to bench/main.ts: `npm run bench -- --quick`, `npm run bench -- --targets socket.io,cluster-split`,
- * `npm run bench -- --help`. Two are this script's own: `--build`, and `--cpu-prof` (runs the bench
- * under `node --cpu-prof`, profiles in bench/results/profiles/, summed up by bench/profile.ts; the
- * client process is not profiled). Profile with `--from-src` to see src/ file names.
+ * Arguments go to bench/main.ts: `npm run bench -- --quick`, `npm run bench -- --targets socket.io,split-1+1`,
+ * `npm run bench -- --help`. One is this script's own: `--build`. `--cpu-prof` is the bench's: it
+ * profiles every server process (bench/results/profiles/<target>-<role>-<i>/, summed up by
+ * bench/profile.ts); profile with `--from-src` to see src/ file names.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { constants } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -63,12 +66,11 @@ function newest(dir) {
 async function main() {
   const args = process.argv.slice(2).filter((a) => a !== "--");
   const forceBuild = args.includes("--build");
-  const cpuProf = args.includes("--cpu-prof");
-  const benchArgs = args.filter((a) => a !== "--build" && a !== "--cpu-prof");
+  const benchArgs = args.filter((a) => a !== "--build");
   const fromSrc = benchArgs.includes("--from-src") || process.env.BENCH_FROM_SRC === "1";
   if (benchArgs.includes("--help") || benchArgs.includes("-h")) {
     const help = spawnSync(process.execPath, ["--import", "tsx", join(root, "bench", "main.ts"), "--help"], { cwd: root, stdio: "inherit" });
-    console.log("scripts/bench.mjs adds: --build (rebuild dist/ first), --cpu-prof (profile the server process).");
+    console.log("scripts/bench.mjs adds: --build (rebuild dist/ first).");
     process.exit(help.status ?? 1);
   }
 
@@ -86,21 +88,19 @@ async function main() {
   const url = `redis://127.0.0.1:${port}`;
   log(`redis-server ${bin} on ${url}`);
 
-  const env = { ...process.env, SOCKET_IO_CLUSTER_BENCH_REDIS_URL: url };
+  const env = { ...process.env, SOCKET_IO_CLUSTER_BENCH_REDIS_URL: url, SOCKET_IO_CLUSTER_BENCH_REDIS_PID: String(redisServer.child?.pid ?? "") };
   // every target chooses its own Redis and prefix: an ambient cluster configuration must not leak in
   for (const name of ["SOCKET_IO_CLUSTER_REDIS_URL", "SOCKET_IO_CLUSTER_PREFIX", "SOCKET_IO_CLUSTER_LOCAL_FAST_PATH"]) {
     delete env[name];
   }
-  const nodeArgs = ["--import", "tsx"];
-  if (cpuProf) {
-    const dir = join(root, "bench", "results", "profiles");
-    mkdirSync(dir, { recursive: true });
-    // profiles are big and local: never committed
-    writeFileSync(join(dir, ".gitignore"), "*\n");
-    nodeArgs.unshift("--cpu-prof", "--cpu-prof-dir", dir);
-    log(`CPU profile of the server process goes to ${dir} (summary: node --import tsx bench/profile.ts)`);
-  }
-  child = spawn(process.execPath, [...nodeArgs, join(root, "bench", "main.ts"), ...benchArgs], { cwd: root, stdio: "inherit", env });
+  // node cannot raise its own limits: a shell raises the soft open-files limit (to 65536, or to the
+  // hard limit when that is lower) and execs the bench in its place, so children inherit it
+  const raise = 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"';
+  child = spawn("sh", ["-c", raise, process.execPath, "--import", "tsx", join(root, "bench", "main.ts"), ...benchArgs], {
+    cwd: root,
+    stdio: "inherit",
+    env,
+  });
   const code = await new Promise((resolve) =>
     child.on("exit", (c, signal) => resolve(c ?? 128 + (constants.signals[signal] ?? 0))),
   );

@@ -1,0 +1,56 @@
+/**
+ * What a workload measures, and the context it runs in.
+ */
+import type { Clients } from "./clients";
+import type { BenchConfig, WorkloadId } from "./config";
+import type { CpuMeter, CpuRole, CpuSpent } from "./cpu";
+import type { NodeRole } from "./protocol";
+import type { LatencySummary } from "./stats";
+import type { RunningTarget } from "./targets";
+
+export interface WorkloadResult {
+  workload: WorkloadId;
+  target: string;
+  /** Which run of the bench (0-based): ratios compare figures of the same run. */
+  run: number;
+  /** The headline figure: operations per second, or KB per idle connection. */
+  value: number;
+  unit: string;
+  /** Operations measured (connections, round trips, deliveries). */
+  count: number;
+  elapsedMs: number;
+  latency?: LatencySummary;
+  /** µs of CPU per operation: servers + Redis in total and per role; clients apart. */
+  cpu?: { total: number; byRole: Partial<Record<CpuRole, number>>; clients: number };
+  /** KB of RSS per idle connection, per role (the total is `value`). */
+  memory?: Partial<Record<NodeRole, number>>;
+  /** Anything that makes the figure not the whole story: a time cap, losses, failures. */
+  notes: string[];
+}
+
+export interface WorkloadContext {
+  target: RunningTarget;
+  clients: Clients;
+  meter: CpuMeter;
+  cfg: BenchConfig;
+  run: number;
+}
+
+/** CPU per operation, from what a workload spent. */
+export function perOp(cpu: CpuSpent, ops: number): WorkloadResult["cpu"] {
+  if (ops <= 0) return undefined;
+  const byRole: Partial<Record<CpuRole, number>> = {};
+  for (const [role, us] of Object.entries(cpu.byRole) as Array<[CpuRole, number]>) byRole[role] = us / ops;
+  return { total: cpu.total / ops, byRole, clients: cpu.clients / ops };
+}
+
+export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, everyMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  return true;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
