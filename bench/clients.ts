@@ -10,6 +10,8 @@ import type { ClientCommand, OpenResult } from "./protocol";
 export class Clients {
   readonly load: Child;
   private readonly idle: Child[] = [];
+  /** Connections each idle worker holds. */
+  private readonly held: number[] = [];
 
   constructor(private readonly root: string) {
     this.load = new Child({ name: "client worker", script: join(__dirname, "client-worker.ts"), cwd: root });
@@ -24,17 +26,31 @@ export class Clients {
     return [this.load, ...this.idle].filter((c) => c.alive).map((c) => c.pid);
   }
 
-  /** Opens `count` idle connections over `urls`, spread over enough idle workers. */
+  /**
+   * Opens `count` more idle connections over `urls`, spread over enough idle workers. Calls add up
+   * (the idle workload opens in two steps), so each new connection goes to the worker holding the
+   * fewest: none goes over `perWorker`, and they stay evenly spread.
+   */
   async openIdle(urls: string[], count: number, perWorker: number, timeoutMs: number): Promise<OpenResult> {
-    const workers = Math.max(1, Math.ceil(count / perWorker));
+    const workers = Math.max(1, Math.ceil((this.held.reduce((a, n) => a + n, 0) + count) / perWorker));
     while (this.idle.length < workers) {
       this.idle.push(new Child({ name: `idle worker ${this.idle.length}`, script: join(__dirname, "idle-worker.ts"), cwd: this.root }));
+      this.held.push(0);
     }
-    const shares = Array.from({ length: workers }, (_, i) => Math.floor(count / workers) + (i < count % workers ? 1 : 0));
+    const shares = Array<number>(this.idle.length).fill(0);
+    for (let k = 0; k < count; k++) {
+      let i = 0;
+      for (let j = 1; j < shares.length; j++) if (this.held[j] + shares[j] < this.held[i] + shares[i]) i = j;
+      shares[i]++;
+    }
+    const busy = shares.filter((n) => n > 0).length;
     const results = await Promise.all(
-      shares.map((n, i) =>
-        this.idle[i].request<OpenResult>({ cmd: "open", urls, count: n, concurrency: Math.ceil(256 / workers), timeoutMs }),
-      ),
+      shares.map(async (n, i) => {
+        if (n === 0) return { opened: 0, failed: 0, elapsedMs: 0 };
+        const r = await this.idle[i].request<OpenResult>({ cmd: "open", urls, count: n, concurrency: Math.ceil(256 / busy), timeoutMs });
+        this.held[i] += r.opened;
+        return r;
+      }),
     );
     return {
       opened: results.reduce((a, r) => a + r.opened, 0),
@@ -46,6 +62,7 @@ export class Clients {
 
   async disconnectIdle(): Promise<void> {
     await Promise.all(this.idle.map((c) => c.request({ cmd: "disconnect" }).catch(() => undefined)));
+    this.held.fill(0);
   }
 
   async close(): Promise<void> {

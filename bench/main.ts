@@ -53,6 +53,7 @@ const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("e
 
 function describe(r: WorkloadResult): string {
   const parts = [`${r.target}: ${r.workload} ${r.unit === "KB/conn" ? r.value.toFixed(1) : fmt(r.value)} ${r.unit}`];
+  if (r.memory) parts.push(`heap ${r.memory.heap.toFixed(1)} KB/conn (${r.memory.from} → ${r.memory.to} connections)`);
   if (r.latency) parts.push(`p50 ${r.latency.p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms`);
   if (r.cpu) parts.push(`${r.cpu.total.toFixed(1)} µs CPU/op`);
   if (r.notes.length) parts.push(r.notes.join("; "));
@@ -97,7 +98,9 @@ async function runIdle(target: Target, launch: LaunchOptions, clients: Clients, 
   const running = await startTarget(target, launch);
   try {
     const perWorker = Math.min(10_000, fdLimit() - 200);
-    const r = await idle(running, clients, { count, perWorker, warmup: Math.min(200, count), run, workload });
+    // the warm-up is at most count / 5: the memory it frees is reused by the connections opened before
+    // the first measurement point, not by those between the two points (which would hide their cost)
+    const r = await idle(running, clients, { count, perWorker, warmup: Math.min(200, Math.floor(count / 5)), run, workload });
     progress(describe(r));
     return r;
   } finally {

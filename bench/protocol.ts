@@ -41,6 +41,12 @@ export interface NodeStats {
   cpu: NodeJS.CpuUsage;
   rss: number;
   heapUsed: number;
+  /**
+   * Bytes of RSS that are V8's young generation (new space): empty after a full GC, yet resident.
+   * V8 grows it with the allocation rate up to a fixed cap, once per process, whatever the
+   * connection count: the idle workload leaves it out of its RSS figure.
+   */
+  youngResident: number;
   /** Sockets in the main namespace (servers, app-nodes) or connections held (io-nodes). */
   sockets: number;
 }

@@ -1,8 +1,9 @@
 /**
  * The report: the machine, the sizes, and one row per workload × target with the medians over the
  * runs, the ratios to plain socket.io and to the redis-adapter (each run against the same run's
- * figure, then the median), CPU per operation with its split by role, and memory per idle
- * connection; as a padded Markdown table (printed, and written beside the JSON) and as JSON.
+ * figure, then the median), CPU per operation with its split by role, and the marginal memory per
+ * idle connection (RSS and heap, with their split by role); as padded Markdown tables (printed, and
+ * written beside the JSON: one for the load workloads, one for memory) and as JSON.
  */
 import { cpus, loadavg, platform, release } from "os";
 import { readFileSync, mkdirSync, writeFileSync } from "fs";
@@ -78,8 +79,14 @@ export interface Row {
   cpuVsPlain?: number;
   cpuVsAdapter?: number;
   clientCpuUs?: number;
-  /** KB per idle connection by role (the total is `value`). */
+  /** Idle connections: KB of RSS per connection by role (the total is `value`). */
   memoryByRole?: Roles<NodeRole>;
+  /** Idle connections: KB of heapUsed per connection, its spread, ratios and split by role, like `value`. */
+  heapKb?: number;
+  heapSpread?: number;
+  heapVsPlain?: number;
+  heapVsAdapter?: number;
+  heapByRole?: Roles<NodeRole>;
   count: number;
   notes: string[];
   runs: WorkloadResult[];
@@ -119,6 +126,11 @@ function medianRoles<R extends string>(maps: Array<Roles<R> | undefined>, digits
   return out;
 }
 
+/** (max − min) ÷ median of the runs' values (0 with one run). */
+function spread(values: number[], med: number): number {
+  return values.length > 1 ? round((Math.max(...values) - Math.min(...values)) / med, 3) : 0;
+}
+
 /** Median over the runs of f(run, the reference target's result of the same run). */
 function against(runs: WorkloadResult[], ref: WorkloadResult[], f: (r: WorkloadResult, base: WorkloadResult) => number | undefined): number {
   const byRun = new Map(ref.map((r) => [r.run, r]));
@@ -142,6 +154,9 @@ export function buildRows(
       if (runs.length === 0 && !failure) continue;
       const value = median(runs.map((r) => r.value));
       const values = runs.map((r) => r.value);
+      const hasMemory = runs.some((r) => r.memory);
+      const heaps = runs.map((r) => r.memory?.heap ?? NaN);
+      const heap = median(heaps);
       const hasLatency = runs.some((r) => r.latency);
       const hasCpu = runs.some((r) => r.cpu);
       const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined ? a / b : undefined);
@@ -153,7 +168,7 @@ export function buildRows(
         label: t.label,
         unit: runs[0]?.unit ?? "",
         value: round(value, 2),
-        spread: runs.length > 1 ? round((Math.max(...values) - Math.min(...values)) / value, 3) : 0,
+        spread: spread(values, value),
         vsPlain: round(against(runs, plain, (r, b) => r.value / b.value), 3),
         vsAdapter: round(against(runs, adapter, (r, b) => r.value / b.value), 3),
         p50Ms: hasLatency ? round(median(runs.map((r) => r.latency?.p50 ?? NaN)), 3) : undefined,
@@ -165,7 +180,12 @@ export function buildRows(
         cpuVsPlain: hasCpu ? round(against(runs, plain, (r, b) => ratio(r.cpu?.total, b.cpu?.total)), 3) : undefined,
         cpuVsAdapter: hasCpu ? round(against(runs, adapter, (r, b) => ratio(r.cpu?.total, b.cpu?.total)), 3) : undefined,
         clientCpuUs: hasCpu ? round(median(runs.map((r) => r.cpu?.clients ?? NaN)), 2) : undefined,
-        memoryByRole: medianRoles(runs.map((r) => r.memory), 2),
+        memoryByRole: medianRoles(runs.map((r) => r.memory?.rss), 2),
+        heapKb: hasMemory ? round(heap, 2) : undefined,
+        heapSpread: hasMemory ? spread(heaps, heap) : undefined,
+        heapVsPlain: hasMemory ? round(against(runs, plain, (r, b) => ratio(r.memory?.heap, b.memory?.heap)), 3) : undefined,
+        heapVsAdapter: hasMemory ? round(against(runs, adapter, (r, b) => ratio(r.memory?.heap, b.memory?.heap)), 3) : undefined,
+        heapByRole: medianRoles(runs.map((r) => r.memory?.heapByRole), 2),
         count: Math.round(median(runs.map((r) => r.count))),
         notes: [...new Set(runs.flatMap((r) => r.notes))],
         runs,
@@ -180,6 +200,9 @@ const dash = "–";
 function fmtNum(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return dash;
   return n >= 100 ? Math.round(n).toLocaleString("en-US") : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+}
+function fmtCount(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
 }
 function fmtRatio(n: number | undefined): string {
   return n !== undefined && Number.isFinite(n) ? `${n.toFixed(2)}×` : dash;
@@ -204,15 +227,19 @@ function table(header: string[], rows: string[][], right: boolean[]): string {
 export function formatReport(report: Report): string {
   const s = report.system;
   const c = report.config;
-  const header = ["workload", "target", "value", "runs ±", `vs ${BASELINE}`, `vs ${ADAPTER}`, "p50 ms", "p99 ms", "CPU µs/op", `CPU vs ${BASELINE}`, `CPU vs ${ADAPTER}`, "by role (µs/op or KB)", "client µs/op", "notes"];
-  const rows = report.rows.map((r) => {
+  const failed = (r: Row) => r.error !== undefined && r.runs.length === 0;
+  const runsSpread = (r: Row, spread: number | undefined) => (r.runs.length < 2 || spread === undefined ? dash : `${Math.round(spread * 100)}%`);
+  const notes = (r: Row) => [...(r.error ? [`FAILED: ${r.error}`] : []), ...r.notes].join("; ");
+  // memory rows have none of the load columns (latency, CPU) and two figures of their own: their own table
+  const isMemory = (r: Row) => r.workload === "idle" || r.workload === "idle-20k";
+  const header = ["workload", "target", "value", "runs ±", `vs ${BASELINE}`, `vs ${ADAPTER}`, "p50 ms", "p99 ms", "CPU µs/op", `CPU vs ${BASELINE}`, `CPU vs ${ADAPTER}`, "CPU by role (µs/op)", "client µs/op", "notes"];
+  const rows = report.rows.filter((r) => !isMemory(r)).map((r) => {
     const latencyOnly = r.workload === "fixed-rate";
-    const failed = r.error !== undefined && r.runs.length === 0;
     const cells = [
       `${TITLES[r.workload]} (${r.unit || "?"})`,
       r.target,
-      failed ? "failed" : fmtNum(r.value),
-      r.runs.length < 2 ? dash : `${Math.round(r.spread * 100)}%`,
+      failed(r) ? "failed" : fmtNum(r.value),
+      runsSpread(r, r.spread),
       latencyOnly ? fmtDelta(r.p99DeltaPlain) : fmtRatio(r.vsPlain),
       latencyOnly ? fmtDelta(r.p99DeltaAdapter) : fmtRatio(r.vsAdapter),
       fmtNum(r.p50Ms),
@@ -220,11 +247,31 @@ export function formatReport(report: Report): string {
       fmtNum(r.cpuUs),
       fmtRatio(r.cpuVsPlain),
       fmtRatio(r.cpuVsAdapter),
-      r.memoryByRole ? fmtRoles(r.memoryByRole) : fmtRoles(r.cpuByRole),
+      fmtRoles(r.cpuByRole),
       fmtNum(r.clientCpuUs),
-      [...(r.error ? [`FAILED: ${r.error}`] : []), ...r.notes].join("; "),
+      notes(r),
     ];
     return cells;
+  });
+  const memoryHeader = ["workload", "target", "RSS KB/conn", "runs ±", `RSS vs ${BASELINE}`, `RSS vs ${ADAPTER}`, "heap KB/conn", "runs ±", `heap vs ${BASELINE}`, `heap vs ${ADAPTER}`, "RSS by role", "heap by role", "connections", "notes"];
+  const memoryRows = report.rows.filter(isMemory).map((r) => {
+    const from = median(r.runs.map((run) => run.memory?.from ?? NaN));
+    return [
+      TITLES[r.workload],
+      r.target,
+      failed(r) ? "failed" : fmtNum(r.value),
+      runsSpread(r, r.spread),
+      fmtRatio(r.vsPlain),
+      fmtRatio(r.vsAdapter),
+      failed(r) ? "failed" : fmtNum(r.heapKb),
+      runsSpread(r, r.heapSpread),
+      fmtRatio(r.heapVsPlain),
+      fmtRatio(r.heapVsAdapter),
+      fmtRoles(r.memoryByRole),
+      fmtRoles(r.heapByRole),
+      Number.isFinite(from) ? `${fmtCount(from)} → ${fmtCount(r.count)}` : dash,
+      notes(r),
+    ];
   });
   const targets = [...new Map(report.rows.map((r) => [r.target, r.label])).entries()];
   const noisy = report.rows.filter((r) => r.runs.length > 1 && r.spread > NOISY_SPREAD).length;
@@ -239,10 +286,16 @@ export function formatReport(report: Report): string {
       `(d) ${c.binaryRounds} × ${c.binaryBytes} B per client (cap ${c.binaryMaxMs} ms); (e) ${c.idleConnections} idle websockets, and ${c.bigIdleConnections} on one io-node; ` +
       `(f) ${c.connectRounds} rounds of all clients at once.`,
     "",
-    table(header, rows, [false, false, true, true, true, true, true, true, true, true, true, false, true, false]),
-    "",
+    ...(rows.length > 0 ? [table(header, rows, [false, false, true, true, true, true, true, true, true, true, true, false, true, false]), ""] : []),
+    ...(memoryRows.length > 0
+      ? [table(memoryHeader, memoryRows, [false, false, true, true, true, true, true, true, true, true, false, false, true, false]), ""]
+      : []),
     ...targets.map(([id, label]) => `- \`${id}\`: ${label}`),
-    "- value: (a, b, d) round trips/s, (c) deliveries/s, (e) KB of RSS per idle connection summed over the target's server processes (lower is better), (f) connections/s.",
+    "- value: (a, b, d) round trips/s, (c) deliveries/s, (f) connections/s.",
+    "- (e) memory: the marginal cost of an idle connection, (memory with all the connections − memory with a fifth of them) ÷ the connections in between, " +
+      "each taken after a full GC, summed over the target's server processes (lower is better); RSS (everything the processes hold, less V8's young generation: " +
+      "empty after the GC, it grows once per process with the allocation rate) and heapUsed (the JS heap only, less noisy); " +
+      "by role: summed over the processes of each role (io-nodes, app-nodes, server = a process that is both or plain Socket.IO).",
     `- vs ${BASELINE} / vs ${ADAPTER}: value ÷ that target's value in the same run, median over the runs; for (b), the p99 difference instead.`,
     "- CPU µs/op: CPU time of every server process (process.cpuUsage) and of redis-server (/proc schedstat) per operation; " +
       "by role: its split (io-node, app-node, server = a process that is both or plain Socket.IO, redis), medians per role; " +

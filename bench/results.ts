@@ -13,7 +13,7 @@ export interface WorkloadResult {
   target: string;
   /** Which run of the bench (0-based): ratios compare figures of the same run. */
   run: number;
-  /** The headline figure: operations per second, or KB per idle connection. */
+  /** The headline figure: operations per second, or KB of RSS per idle connection. */
   value: number;
   unit: string;
   /** Operations measured (connections, round trips, deliveries). */
@@ -22,8 +22,19 @@ export interface WorkloadResult {
   latency?: LatencySummary;
   /** µs of CPU per operation: servers + Redis in total and per role; clients apart. */
   cpu?: { total: number; byRole: Partial<Record<CpuRole, number>>; clients: number };
-  /** KB of RSS per idle connection, per role (the total is `value`). */
-  memory?: Partial<Record<NodeRole, number>>;
+  /**
+   * Idle connections: marginal memory per connection between `from` and `to` connections held
+   * (see idle.ts), in KB, summed over the server processes: RSS per role (the total is `value`),
+   * heapUsed in total and per role; `young`: the young generation's resident growth, left out of RSS.
+   */
+  memory?: {
+    from: number;
+    to: number;
+    rss: Partial<Record<NodeRole, number>>;
+    heap: number;
+    heapByRole: Partial<Record<NodeRole, number>>;
+    young: number;
+  };
   /** Anything that makes the figure not the whole story: a time cap, losses, failures. */
   notes: string[];
 }

@@ -5,6 +5,7 @@
  * It ends with the bench (closed IPC channel).
  */
 import { join } from "path";
+import { getHeapSpaceStatistics } from "v8";
 import { EVENTS, NodeSpec, NodeStats, ReadyEvent, ROOM, ServerCommand } from "./protocol";
 import { RunningNode, startNode } from "./server-roles";
 import { send, serveIpc } from "./serve-ipc";
@@ -30,7 +31,11 @@ function stats(withGc: boolean): NodeStats {
     gc();
   }
   const m = process.memoryUsage();
-  return { cpu: process.cpuUsage(), rss: m.rss, heapUsed: m.heapUsed, sockets: node?.sockets() ?? 0 };
+  // the young generation is empty after a full GC, but its pages stay resident (see NodeStats.youngResident)
+  const young = getHeapSpaceStatistics()
+    .filter((sp) => sp.space_name.startsWith("new_"))
+    .reduce((n, sp) => n + sp.physical_space_size, 0);
+  return { cpu: process.cpuUsage(), rss: m.rss, heapUsed: m.heapUsed, youngResident: young, sockets: node?.sockets() ?? 0 };
 }
 
 function handle(req: ServerCommand): unknown {
