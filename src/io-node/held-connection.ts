@@ -26,7 +26,8 @@ export class HeldConnection implements RoomMember {
   owner?: string;
   readonly held: Payload[] = [];
   readonly namespaces = new Map<string, JoinedNamespace>();
-  readonly awaiting = new Set<string>();
+  /** Namespaces re-joined on a new owner that have not answered yet (only while re-homing). */
+  awaiting?: Set<string>;
   /** Set once the connection was handed over at least once. */
   rehomed = false;
   /** The app-node asked for the close: it needs no CLOSE frame back. */

@@ -229,16 +229,35 @@ export class IoNode extends EventEmitter {
     const hc = new HeldConnection(socket, handshake);
     this.held.set(hc.id, hc);
     debug("connection %s (%s)", hc.id, handshake.transport);
-    socket.on("message", (data: Payload) => this.onClientData(hc, data));
-    socket.on("upgrading", (transport: { name: string }) => {
-      if (hc.owner) this.link(hc.owner).upgrade(hc.id, transport.name, false);
-    });
-    socket.on("upgrade", () => {
-      if (hc.owner) this.link(hc.owner).upgrade(hc.id, socket.transport.name, true);
-    });
-    socket.on("close", (reason: string, description?: unknown) => this.onClientClose(hc, reason, description));
+    (socket as HeldSocket)[HELD] = hc;
+    const on = this.socketListeners;
+    socket.on("message", on.message);
+    socket.on("upgrading", on.upgrading);
+    socket.on("upgrade", on.upgrade);
+    socket.on("close", on.close);
     this.assignOwner(hc);
   }
+
+  /**
+   * The listeners of every held Engine.IO socket, shared by all of them (the socket names its
+   * connection): per connection they would cost four closures.
+   */
+  private readonly socketListeners = ((node: IoNode) => ({
+    message(this: HeldSocket, data: Payload): void {
+      node.onClientData(this[HELD], data);
+    },
+    upgrading(this: HeldSocket, transport: { name: string }): void {
+      const hc = this[HELD];
+      if (hc.owner) node.link(hc.owner).upgrade(hc.id, transport.name, false);
+    },
+    upgrade(this: HeldSocket): void {
+      const hc = this[HELD];
+      if (hc.owner) node.link(hc.owner).upgrade(hc.id, this.transport.name, true);
+    },
+    close(this: HeldSocket, reason: string, description?: unknown): void {
+      node.onClientClose(this[HELD], reason, description);
+    },
+  }))(this);
 
   private candidates(): NodeRecord[] {
     const apps = this.registry.alive("app");
@@ -282,11 +301,11 @@ export class IoNode extends EventEmitter {
       const auth = joined.pid
         ? { ...(isObject(joined.auth) ? joined.auth : {}), pid: joined.pid, offset: joined.offset ?? "" }
         : joined.auth;
-      hc.awaiting.add(nsp);
+      (hc.awaiting ??= new Set()).add(nsp);
       link.data(hc.id, connectPacket(nsp, auth));
     }
-    debug("connection %s re-homed to %s, rejoining %d namespace(s)", hc.id, owner, hc.awaiting.size);
-    if (hc.awaiting.size === 0) {
+    debug("connection %s re-homed to %s, rejoining %d namespace(s)", hc.id, owner, hc.awaiting?.size ?? 0);
+    if (!hc.awaiting?.size) {
       hc.state = "open";
       this.flushHeld(hc);
     }
@@ -443,7 +462,7 @@ export class IoNode extends EventEmitter {
   private onNamespaceReply(hc: HeldConnection, type: number, data: string): boolean {
     const nsp = packetNamespace(data);
     const joined = hc.namespaces.get(nsp);
-    const wasAwaited = hc.awaiting.delete(nsp);
+    const wasAwaited = hc.awaiting?.delete(nsp) === true;
     let forward = true;
     if (type === SioType.CONNECT) {
       const body = packetJsonBody(data) as { sid?: string; pid?: string } | undefined;
@@ -459,7 +478,7 @@ export class IoNode extends EventEmitter {
       this.rooms.leaveNamespace(hc, nsp);
       if (joined?.sid) this.emit("left", { connId: hc.id, nsp, sid: joined.sid });
     }
-    if (wasAwaited && hc.awaiting.size === 0 && hc.state === "rejoining") {
+    if (wasAwaited && !hc.awaiting?.size && hc.state === "rejoining") {
       hc.state = "open";
       // the reply goes out before the held packets are released
       if (forward) hc.socket.write(data);
@@ -496,7 +515,7 @@ export class IoNode extends EventEmitter {
       moved++;
       hc.owner = undefined;
       hc.rehomed = true;
-      hc.awaiting.clear();
+      hc.awaiting = undefined;
       const lost = (unacked.get(hc.id) ?? []).filter((p) => packetType(p) !== SioType.CONNECT);
       hc.held.unshift(...lost);
       this.assignOwner(hc);
@@ -523,6 +542,9 @@ export class IoNode extends EventEmitter {
     debug("io-node %s closed", this.id);
   }
 }
+
+const HELD = Symbol("held connection");
+type HeldSocket = EioSocket & { [HELD]: HeldConnection };
 
 /** Engine.IO's close description, in a form that crosses the relay (an Error stays an Error). */
 function closeDescription(description: unknown): CloseDescription | undefined {

@@ -326,7 +326,9 @@ class Reader {
     const flags = this.u8();
     const len = this.u32();
     const raw = this.bytes(len);
-    // copy binary payloads: the batch buffer may be reused by the transport
-    return { flags, data: flags & FLAG_BINARY ? Buffer.from(raw) : raw.toString("utf8") };
+    if (!(flags & FLAG_BINARY)) return { flags, data: raw.toString("utf8") };
+    // transports hand over fresh buffers, so a large payload is a view into the batch; a small one
+    // is copied, so that it alone does not keep a large batch alive
+    return { flags, data: len * 4 >= this.buf.length ? raw : Buffer.from(raw) };
   }
 }
