@@ -5,7 +5,8 @@ import Redis from "ioredis";
 import { RedisTransport } from "../src/transport/redis";
 import { encodeHello, encodeDataHeader, FrameReader, FrameType, MAX_FRAME_BYTES } from "../src/transport/direct/wire";
 import { InboxSequencer } from "../src/transport/direct/sequencer";
-import { onCleanup, redisUrl, uniquePrefix, waitFor } from "./helpers";
+import { Server, createIoNode } from "../src";
+import { aliveApps, connect as connectClient, FAST, onCleanup, redisUrl, track, uniquePrefix, waitFor } from "./helpers";
 import { spawnNode } from "./helpers/processes";
 
 /** A transport closed after the test. */
@@ -222,6 +223,36 @@ describe("direct links", function () {
     const redis = redisClient();
     expect(await redis.hexists(`${prefix}:links`, "node-k")).to.equal(0);
     expect(await redis.exists(`${prefix}:inbox:node-k`)).to.equal(0);
+  });
+});
+
+describe("direct links between an io-node and an app-node", function () {
+  this.timeout(20_000);
+
+  it("carry every relayed packet, once, with nothing in the inbox streams, even when the links are cut", async () => {
+    const prefix = uniquePrefix("dl-split");
+    const [appTransport, ioTransport] = [transport(prefix), transport(prefix)];
+    const app = track(new Server({ cluster: { transport: appTransport, prefix, ...FAST } }), "app-node");
+    let calls = 0;
+    app.on("connection", (socket) => socket.on("echo", (x: number, ack: (y: number) => void) => (calls++, ack(x))));
+    const ioNode = track(createIoNode({ port: 0, transport: ioTransport, prefix, ...FAST }), "io-node");
+    await Promise.all([app.ready(), ioNode.ready()]);
+    await waitFor(() => aliveApps(ioNode).length === 1, 5_000, "io-node to see the app-node");
+    const client = await connectClient(`http://${ioNode.address()}`, { transports: ["websocket"] });
+    const acks: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      if (i === 100) (await appTransport.links!.acceptedSockets()).forEach((s) => s.destroy());
+      if (i === 200) (await ioTransport.links!.acceptedSockets()).forEach((s) => s.destroy());
+      acks.push(await client.emitWithAck("echo", i));
+    }
+    expect(acks).to.deep.equal(Array.from({ length: 300 }, (_, i) => i));
+    expect(calls).to.equal(300);
+    expect(ioTransport.linkStats()!.directSent).to.be.greaterThan(300);
+    expect(appTransport.linkStats()!.directSent).to.be.greaterThan(300);
+    const redis = redisClient();
+    for (const id of [app.cluster.appNodeId, ioNode.id]) {
+      expect(await redis.exists(`${prefix}:inbox:${id}`)).to.equal(0);
+    }
   });
 });
 

@@ -19,6 +19,8 @@ const debug = makeDebug("transport:link-server");
 const HELLO_TIMEOUT_MS = 10_000;
 /** Connections not yet past their hello; more are closed at once (a flood of strangers). */
 const MAX_STRANGERS = 256;
+/** TCP keep-alive probes start after this much silence. */
+export const KEEPALIVE_MS = 15_000;
 /** Receipts are cumulative: one per connection per this interval at most. */
 export const RECEIPT_INTERVAL_MS = 200;
 
@@ -76,6 +78,8 @@ export class LinkServer {
     this.strangers++;
     this.sockets.add(socket);
     socket.setNoDelay(true);
+    // a peer whose machine vanished is noticed by the kernel, not by a timer of ours
+    socket.setKeepAlive(true, KEEPALIVE_MS);
     const reader = new FrameReader(MAX_HELLO_BYTES);
     let peer: { key: string; from: string; epoch: number; sequencer: InboxSequencer } | null = null;
     let receipted = 0;

@@ -1,6 +1,7 @@
 import { connect, Socket } from "net";
 import { randomBytes } from "crypto";
 import { debug as makeDebug, warn } from "../../log";
+import { KEEPALIVE_MS } from "./link-server";
 import { LinkStats } from "./stats";
 import {
   decodeSeqBody,
@@ -141,6 +142,7 @@ export class PeerLink {
     const socket = connect({ host: address.host, port: address.port });
     this.socket = socket;
     socket.setNoDelay(true);
+    socket.setKeepAlive(true, KEEPALIVE_MS);
     socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy(new Error("no welcome in time")));
     socket.write(encodeHello({ secret, from: this.ctx.from, epoch: this.epoch, target: this.nodeId }));
     const reader = new FrameReader(MAX_REPLY_BYTES);
