@@ -283,3 +283,19 @@ describe("direct link parts", () => {
     expect(s.lastDelivered("f", 2)).to.equal(1);
   });
 });
+
+describe("FrameReader", () => {
+  it("cuts the same frames whatever the chunk boundaries", () => {
+    const payloads = Array.from({ length: 50 }, (_, i) => randomBytes(i * 37));
+    const wire = Buffer.concat(payloads.flatMap((p, i) => [encodeDataHeader(i + 1, p.length), p]));
+    for (const cut of [1, 2, 3, 5, 7, 64, 1000, wire.length]) {
+      const reader = new FrameReader(1 << 20);
+      const seen: Buffer[] = [];
+      for (let i = 0; i < wire.length; i += cut) {
+        expect(reader.push(wire.subarray(i, i + cut), (type, body) => seen.push(Buffer.from(body.subarray(6))) > 0)).to.equal(null);
+      }
+      expect(seen.length).to.equal(50);
+      seen.forEach((b, i) => expect(b.equals(payloads[i])).to.equal(true));
+    }
+  });
+});

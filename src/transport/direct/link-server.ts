@@ -4,7 +4,7 @@ import { debug as makeDebug, warn } from "../../log";
 import { InboxSequencer } from "./sequencer";
 import { LinkStats } from "./stats";
 import {
-  decodeData,
+  DATA_SEQ_BYTES,
   decodeHello,
   encodeSeqFrame,
   FrameReader,
@@ -126,10 +126,10 @@ export class LinkServer {
     const onFrame = (type: number, body: Buffer): boolean => {
       if (!peer) return type === FrameType.HELLO ? onHello(body) : fail(`frame of type ${type} before hello`);
       if (type !== FrameType.DATA) return fail(`unexpected frame of type ${type}`);
-      const data = decodeData(body);
-      if (!data) return fail("short data frame");
+      if (body.length < DATA_SEQ_BYTES) return fail("short data frame");
       this.stats.directReceived++;
-      delivered = peer.sequencer.accept(peer.from, peer.epoch, data.seq, data.payload);
+      const seq = body.readUIntBE(0, DATA_SEQ_BYTES);
+      delivered = peer.sequencer.accept(peer.from, peer.epoch, seq, body.subarray(DATA_SEQ_BYTES));
       if (delivered > receipted && !receiptTimer) receiptTimer = setTimeout(sendReceipt, RECEIPT_INTERVAL_MS);
       return !socket.destroyed;
     };

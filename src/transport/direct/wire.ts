@@ -19,6 +19,8 @@ export const SECRET_BYTES = 32;
 export const FROM_BYTES = 8;
 /** Sequence numbers are 48-bit: years of batches at any realistic rate, exact in a JS number. */
 const SEQ_BYTES = 6;
+/** A DATA body starts with its seq; the payload is the rest. */
+export const DATA_SEQ_BYTES = SEQ_BYTES;
 const LENGTH_BYTES = 4;
 
 /** Header of a DATA frame: length, type, seq. */
@@ -88,12 +90,6 @@ export function encodeDataHeader(seq: number, payloadLength: number): Buffer {
   return out;
 }
 
-/** Splits a DATA body into its seq and payload (a view, no copy); null when too short. */
-export function decodeData(body: Buffer): { seq: number; payload: Buffer } | null {
-  if (body.length < SEQ_BYTES) return null;
-  return { seq: body.readUIntBE(0, SEQ_BYTES), payload: body.subarray(SEQ_BYTES) };
-}
-
 export interface StreamHeader {
   /** Hex of the sender id. */
   from: string;
@@ -125,6 +121,8 @@ export function decodeStreamHeader(buf: Buffer): StreamHeader | null {
  */
 export class FrameReader {
   private chunks: Buffer[] = [];
+  /** Read position in `chunks[0]`: frames are consumed without re-slicing the chunk. */
+  private pos = 0;
   private buffered = 0;
 
   /** @param maxFrame the largest frame accepted; it may be raised later (after a hello). */
@@ -141,43 +139,59 @@ export class FrameReader {
     while (this.buffered >= LENGTH_BYTES) {
       const length = this.peekLength();
       if (length === 0 || length > this.maxFrame) return `frame of ${length} bytes (limit ${this.maxFrame})`;
-      if (this.buffered < LENGTH_BYTES + length) return null;
-      const frame = this.take(LENGTH_BYTES + length);
-      if (!onFrame(frame[LENGTH_BYTES], frame.subarray(LENGTH_BYTES + 1))) return null;
+      const size = LENGTH_BYTES + length;
+      if (this.buffered < size) return null;
+      const first = this.chunks[0];
+      let type: number;
+      let body: Buffer;
+      if (first.length - this.pos >= size) {
+        // the common case: the whole frame inside the first chunk, handed out as a view
+        type = first[this.pos + LENGTH_BYTES];
+        body = first.subarray(this.pos + LENGTH_BYTES + 1, this.pos + size);
+        this.pos += size;
+        this.buffered -= size;
+        if (this.pos === first.length) this.shift();
+      } else {
+        const frame = this.copyOut(size);
+        type = frame[LENGTH_BYTES];
+        body = frame.subarray(LENGTH_BYTES + 1);
+      }
+      if (!onFrame(type, body)) return null;
     }
     return null;
   }
 
+  private shift(): void {
+    this.chunks.shift();
+    this.pos = 0;
+  }
+
   private peekLength(): number {
     const first = this.chunks[0];
-    if (first.length >= LENGTH_BYTES) return first.readUInt32BE(0);
+    if (first.length - this.pos >= LENGTH_BYTES) return first.readUInt32BE(this.pos);
     const head = Buffer.allocUnsafe(LENGTH_BYTES);
     let filled = 0;
+    let from = this.pos;
     for (const c of this.chunks) {
-      filled += c.copy(head, filled, 0, Math.min(c.length, LENGTH_BYTES - filled));
+      filled += c.copy(head, filled, from, Math.min(c.length, from + LENGTH_BYTES - filled));
+      from = 0;
       if (filled === LENGTH_BYTES) break;
     }
     return head.readUInt32BE(0);
   }
 
-  /** Removes the first `n` bytes (n <= buffered) and returns them, as a view when possible. */
-  private take(n: number): Buffer {
+  /** Removes the first `n` bytes (n <= buffered), which span chunks, into one new buffer. */
+  private copyOut(n: number): Buffer {
     this.buffered -= n;
-    const first = this.chunks[0];
-    if (first.length >= n) {
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
     const out = Buffer.allocUnsafe(n);
     let filled = 0;
     while (filled < n) {
       const c = this.chunks[0];
-      const used = Math.min(c.length, n - filled);
-      c.copy(out, filled, 0, used);
+      const used = Math.min(c.length - this.pos, n - filled);
+      c.copy(out, filled, this.pos, this.pos + used);
       filled += used;
-      if (used === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(used);
+      this.pos += used;
+      if (this.pos === c.length) this.shift();
     }
     return out;
   }
