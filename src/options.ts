@@ -86,7 +86,8 @@ function envNumber(name: string): number | undefined {
 function resolveDirectLinks(opts: ClusterOptions): false | LinkAddressOptions {
   if (!(opts.directLinks ?? process.env.SOCKET_IO_CLUSTER_DIRECT_LINKS !== "0")) return false;
   const env = process.env;
-  const port = opts.link?.port ?? (env.SOCKET_IO_CLUSTER_LINK_PORT ? envNumber("SOCKET_IO_CLUSTER_LINK_PORT") : 0);
+  const rawPort = env.SOCKET_IO_CLUSTER_LINK_PORT;
+  const port = opts.link?.port ?? (rawPort && rawPort !== "0" ? envNumber("SOCKET_IO_CLUSTER_LINK_PORT") : 0);
   return {
     host: opts.link?.host ?? (env.SOCKET_IO_CLUSTER_LINK_HOST || undefined),
     port,

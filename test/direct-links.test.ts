@@ -6,6 +6,7 @@ import { RedisTransport } from "../src/transport/redis";
 import { encodeHello, encodeDataHeader, FrameReader, FrameType, MAX_FRAME_BYTES } from "../src/transport/direct/wire";
 import { InboxSequencer } from "../src/transport/direct/sequencer";
 import { Server, createIoNode } from "../src";
+import { resolveClusterOptions } from "../src/options";
 import { aliveApps, connect as connectClient, FAST, onCleanup, redisUrl, track, uniquePrefix, waitFor } from "./helpers";
 import { spawnNode } from "./helpers/processes";
 
@@ -191,6 +192,42 @@ describe("direct links", function () {
     expect(a.linkStats()!.streamSent).to.equal(300);
     expect(a.linkStats()!.directSent).to.equal(0);
     expect(await redisClient().hexists(`${prefix}:links`, "node-b")).to.equal(0);
+  });
+
+  it("use the stream when the peer's published address answers with another cluster's server (hello rejected)", async () => {
+    const prefix = uniquePrefix("dl");
+    const [a, b, stranger] = [transport(prefix), transport(prefix, false), transport(uniquePrefix("other"))];
+    await inbox(stranger, "node-s");
+    const redis = redisClient();
+    const foreign = await waitFor(() => redis.hget(`${stranger.prefix}:links`, "node-s"), 5_000, "foreign address");
+    // an address left behind by node-b's predecessor, now served by a process of another cluster
+    await redis.hset(`${prefix}:links`, "node-b", foreign);
+    const got = await inbox(b, "node-b");
+    await sendRange(a, "node-b", 0, 200);
+    await waitFor(() => got.length >= 200, 5_000, "200 payloads");
+    expect(got).to.deep.equal(numbered(0, 200));
+    expect(a.linkStats()!.fallbacks).to.be.greaterThan(0);
+    expect(stranger.linkStats()!.rejected).to.be.greaterThan(0);
+  });
+
+  it("are on by default with Redis, off with SOCKET_IO_CLUSTER_DIRECT_LINKS=0 or directLinks: false, absent in memory", async () => {
+    const links = (opts: Parameters<typeof resolveClusterOptions>[0]) => {
+      const t = resolveClusterOptions(opts).transport;
+      onCleanup(() => t.close(), "transport");
+      return t instanceof RedisTransport ? t.links !== undefined : "memory";
+    };
+    expect(links({ redis: redisUrl() })).to.equal(true);
+    expect(links({ redis: redisUrl(), directLinks: false })).to.equal(false);
+    expect(links({})).to.equal("memory");
+    const saved = process.env.SOCKET_IO_CLUSTER_DIRECT_LINKS;
+    process.env.SOCKET_IO_CLUSTER_DIRECT_LINKS = "0";
+    try {
+      expect(links({ redis: redisUrl() })).to.equal(false);
+      expect(links({ redis: redisUrl(), directLinks: true })).to.equal(true);
+    } finally {
+      if (saved === undefined) delete process.env.SOCKET_IO_CLUSTER_DIRECT_LINKS;
+      else process.env.SOCKET_IO_CLUSTER_DIRECT_LINKS = saved;
+    }
   });
 
   it("remove the published address on close and on dropInbox", async () => {
