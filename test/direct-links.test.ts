@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { connect as netConnect, Socket } from "net";
+import { connect as netConnect, createServer as createNetServer, Socket } from "net";
+import { spawn } from "child_process";
 import { randomBytes } from "crypto";
 import Redis from "ioredis";
 import { RedisTransport } from "../src/transport/redis";
@@ -260,6 +261,56 @@ describe("direct links", function () {
     const redis = redisClient();
     expect(await redis.hexists(`${prefix}:links`, "node-k")).to.equal(0);
     expect(await redis.exists(`${prefix}:inbox:node-k`)).to.equal(0);
+  });
+});
+
+/** A redis-server of the test's own, to be killed. */
+async function ownRedis(): Promise<{ url: string; kill(): Promise<void> }> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+  const proc = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+  const kill = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+    await exited;
+  };
+  onCleanup(kill, "own redis-server");
+  const url = `redis://127.0.0.1:${port}`;
+  const probe = new Redis(url, { retryStrategy: () => 50, maxRetriesPerRequest: null });
+  probe.on("error", () => undefined);
+  await probe.ping();
+  probe.disconnect();
+  return { url, kill };
+}
+
+describe("direct links and a Redis that goes away", function () {
+  this.timeout(20_000);
+
+  it("keep carrying payloads, and come back after a cut, with Redis down", async () => {
+    const redis = await ownRedis();
+    const prefix = uniquePrefix("dl-outage");
+    const make = () => {
+      const t = new RedisTransport(redis.url, prefix);
+      onCleanup(() => t.close(), "transport");
+      return t;
+    };
+    const [a, b] = [make(), make()];
+    const got = await inbox(b, "node-b");
+    await sendRange(a, "node-b", 0, 100);
+    await waitFor(() => a.links!.peer("node-b")!.connection && got.length >= 100, 5_000, "link open");
+    await redis.kill();
+    await sendRange(a, "node-b", 100, 1_000, (i) => {
+      if (i === 500) a.links!.peer("node-b")!.connection?.destroy();
+    });
+    await waitFor(() => got.length >= 1_000, 10_000, "1000 payloads");
+    expect(got).to.deep.equal(numbered(0, 1_000));
+    expect(a.linkStats()!.streamSent).to.equal(0);
   });
 });
 

@@ -60,6 +60,8 @@ export class PeerLink {
   private socket?: Socket;
   private retryTimer?: NodeJS.Timeout;
   private failures = 0;
+  /** Where the peer last welcomed us. */
+  private address?: { host: string; port: number };
 
   constructor(
     readonly nodeId: string,
@@ -129,10 +131,11 @@ export class PeerLink {
    */
   private async open(): Promise<void> {
     if (this.state !== "stream") this.state = "connecting";
-    let address: { host: string; port: number } | null = null;
+    // the address that worked last time needs no Redis: a dropped link comes back during an outage
+    let address: { host: string; port: number } | null = this.address ?? null;
     let secret: Buffer | null = null;
     try {
-      [address, secret] = await Promise.all([this.ctx.resolve(this.nodeId), this.ctx.secret()]);
+      [address, secret] = await Promise.all([address ?? this.ctx.resolve(this.nodeId), this.ctx.secret()]);
     } catch (err) {
       debug("link to %s: no address (%s)", this.nodeId, (err as Error).message);
     }
@@ -149,7 +152,7 @@ export class PeerLink {
     const onFrame = (type: number, body: Buffer): boolean => {
       const seq = decodeSeqBody(body);
       const welcome = type === FrameType.WELCOME && (this.state === "connecting" || this.state === "stream");
-      if (seq >= 0 && welcome) this.welcomed(socket, seq);
+      if (seq >= 0 && welcome) this.welcomed(socket, seq, address!);
       else if (seq >= 0 && type === FrameType.RECEIPT && this.state === "open") this.receipted(seq);
       else socket.destroy(new Error(`unexpected frame of type ${type} from the peer`));
       return !socket.destroyed;
@@ -167,8 +170,9 @@ export class PeerLink {
     socket.on("close", () => this.closed(socket, why));
   }
 
-  private welcomed(socket: Socket, lastDelivered: number): void {
+  private welcomed(socket: Socket, lastDelivered: number, address: { host: string; port: number }): void {
     socket.setTimeout(0);
+    this.address = address;
     this.state = "open";
     debug("link to %s open (epoch %d), replaying %d", this.nodeId, this.epoch, this.pending);
     this.receipted(lastDelivered);
@@ -183,6 +187,8 @@ export class PeerLink {
   private closed(socket: Socket, why: string): void {
     if (this.socket !== socket) return;
     this.socket = undefined;
+    // never welcomed there: the next try asks Redis again (the peer may have moved or gone)
+    if (this.state !== "open") this.address = undefined;
     if (this.state === "open") {
       // a connection that was up: try again at once, unless it keeps failing without progress
       debug("link to %s dropped: %s", this.nodeId, why);
