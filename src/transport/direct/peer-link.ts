@@ -1,7 +1,7 @@
 import { connect, Socket } from "net";
 import { randomBytes } from "crypto";
 import { debug as makeDebug, warn } from "../../log";
-import { KEEPALIVE_MS } from "./link-server";
+import { KEEPALIVE_MS } from "./inbound-link";
 import { LinkStats } from "./stats";
 import {
   decodeSeqBody,
