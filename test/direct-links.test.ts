@@ -126,6 +126,38 @@ describe("direct links", function () {
     expect(a.linkStats()!.directSent).to.be.greaterThan(0);
   });
 
+  it("replay over TCP what went to the stream while the peer's address did not answer, once it does", async () => {
+    const prefix = uniquePrefix("dl");
+    const [a, b] = [transport(prefix), transport(prefix)];
+    const got = await inbox(b, "node-b");
+    const redis = redisClient();
+    const real = (await redis.hget(`${prefix}:links`, "node-b"))!;
+    // a stale address: a port nobody listens on any more
+    const stale = await new Promise<number>((resolve) => {
+      const srv = createNetServer().listen(0, "127.0.0.1", () => {
+        const { port } = srv.address() as { port: number };
+        srv.close(() => resolve(port));
+      });
+    });
+    await redis.hset(`${prefix}:links`, "node-b", `127.0.0.1:${stale}`);
+    await sendRange(a, "node-b", 0, 300);
+    await waitFor(() => a.linkStats()!.fallbacks >= 1, 5_000, "fallback");
+    // the peer has an address: the latest payloads are kept for a replay on the direct link
+    expect(a.links!.peer("node-b")!.pending).to.equal(300);
+    await redis.hset(`${prefix}:links`, "node-b", real);
+    let i = 300;
+    while (a.links!.peer("node-b")!.connection === undefined) {
+      await sendRange(a, "node-b", i, i + 10);
+      i += 10;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await sendRange(a, "node-b", i, i + 300);
+    i += 300;
+    await waitFor(() => got.length >= i, 10_000, `${i} payloads`);
+    expect(got).to.deep.equal(numbered(0, i));
+    await waitFor(() => a.links!.peer("node-b")!.pending === 0, 5_000, "receipts");
+  });
+
   it("close connections with a wrong secret, a wrong node id, garbage or an oversized frame, and keep working", async () => {
     const prefix = uniquePrefix("dl");
     const [a, b] = [transport(prefix), transport(prefix)];
@@ -255,7 +287,8 @@ describe("direct links", function () {
     // connects are refused now: the link falls back to the stream and keeps nothing in memory
     await sendRange(a, "node-k", 100, 200);
     await waitFor(() => a.linkStats()!.fallbacks >= 1, 5_000, "fallback");
-    expect(a.links!.peer("node-k")!.pending).to.equal(0);
+    // kept (bounded) for a replay should the link come back, until the peer is declared dead
+    expect(a.links!.peer("node-k")!.pending).to.be.greaterThan(0);
     await a.dropInbox("node-k");
     expect(a.links!.peer("node-k")).to.equal(undefined);
     const redis = redisClient();

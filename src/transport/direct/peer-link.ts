@@ -18,8 +18,15 @@ const debug = makeDebug("transport:peer-link");
 /** Unreceipted payloads kept for replay; past either bound the oldest is dropped (and logged). */
 const MAX_UNRECEIPTED = 100_000;
 const MAX_UNRECEIPTED_BYTES = 256 * 1024 * 1024;
+/**
+ * While the stream carries a link to a peer that has an address, the latest payloads are kept
+ * too (within these bounds, silently): when the direct link comes back they are replayed over it,
+ * so the receiver need not wait for the stream to catch up (or for Redis to come back).
+ */
+const STREAM_WINDOW = 4_096;
+const STREAM_WINDOW_BYTES = 8 * 1024 * 1024;
 /** A connect or hello that has not been welcomed by then has failed. */
-const CONNECT_TIMEOUT_MS = 5_000;
+const CONNECT_TIMEOUT_MS = 3_000;
 /** Back-off between two tries of the direct link while the stream carries the payloads. */
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10_000;
@@ -60,6 +67,10 @@ export class PeerLink {
   private socket?: Socket;
   private retryTimer?: NodeJS.Timeout;
   private failures = 0;
+  /** Highest seq handed to the stream: a flush never streams a payload twice. */
+  private streamedUpTo = 0;
+  /** Keep the stream window: the peer has an address, the direct link is expected back. */
+  private keepWindow = false;
   /** Where the peer last welcomed us. */
   private address?: { host: string; port: number };
 
@@ -72,18 +83,15 @@ export class PeerLink {
 
   send(payload: Buffer): void {
     const seq = ++this.lastSeq;
+    if (this.state === "closed") return;
     if (this.state === "stream") {
       this.streamOne(seq, payload);
-      return;
+      if (!this.keepWindow) return;
     }
-    if (this.state === "closed") return;
     if (this.unreceipted.length === this.head) this.firstSeq = seq;
     this.unreceipted.push(payload);
     this.unreceiptedBytes += payload.length;
-    if (this.unreceipted.length - this.head > MAX_UNRECEIPTED || this.unreceiptedBytes > MAX_UNRECEIPTED_BYTES) {
-      warn("link-buffer", `link to ${this.nodeId}: over ${MAX_UNRECEIPTED} payloads not receipted, dropping the oldest`);
-      this.release(this.firstSeq);
-    }
+    this.bound();
     if (this.state === "open") {
       const socket = this.socket!;
       socket.cork();
@@ -98,8 +106,8 @@ export class PeerLink {
    */
   close(flush: boolean): Promise<void> {
     if (this.state === "closed") return Promise.resolve();
-    if (flush) this.flushToStream();
     this.state = "closed";
+    if (flush) this.flushToStream();
     clearTimeout(this.retryTimer);
     this.unreceipted = [];
     this.head = 0;
@@ -141,6 +149,7 @@ export class PeerLink {
     }
     // the link may have been closed while the lookups were on their way
     if ((this.state as State) === "closed") return;
+    this.keepWindow = address !== null && secret !== null;
     if (!address || !secret) return this.fallBack(address ? "direct links unavailable" : "no link address");
     const socket = connect({ host: address.host, port: address.port });
     this.socket = socket;
@@ -205,6 +214,15 @@ export class PeerLink {
     this.release(seq);
   }
 
+  /** Keeps the kept payloads within bounds: the stream window, or the unreceipted limits (logged). */
+  private bound(): void {
+    const streaming = this.state === "stream";
+    const [count, bytes] = streaming ? [STREAM_WINDOW, STREAM_WINDOW_BYTES] : [MAX_UNRECEIPTED, MAX_UNRECEIPTED_BYTES];
+    if (this.pending <= count && this.unreceiptedBytes <= bytes) return;
+    if (!streaming) warn("link-buffer", `link to ${this.nodeId}: over ${count} payloads not receipted, dropping the oldest`);
+    while (this.pending > 0 && (this.pending > count || this.unreceiptedBytes > bytes)) this.release(this.firstSeq);
+  }
+
   /** Forgets every kept payload up to `seq`. */
   private release(seq: number): void {
     while (this.head < this.unreceipted.length && this.firstSeq <= seq) {
@@ -225,18 +243,21 @@ export class PeerLink {
   private fallBack(why: string): void {
     debug("link to %s uses the stream: %s", this.nodeId, why);
     if (this.state !== "stream") this.ctx.stats.fallbacks++;
-    this.flushToStream();
     this.state = "stream";
+    this.flushToStream();
+    this.bound();
     const delay = Math.min(RETRY_MIN_MS * 2 ** this.failures, RETRY_MAX_MS);
     this.failures++;
     this.retryTimer = setTimeout(() => void this.open(), delay);
     this.retryTimer.unref();
   }
 
+  /** Streams what is kept and not streamed yet; keeps (a window of) it only when `keepWindow`. */
   private flushToStream(): void {
     for (let i = this.head, seq = this.firstSeq; i < this.unreceipted.length; i++, seq++) {
-      this.streamOne(seq, this.unreceipted[i]);
+      if (seq > this.streamedUpTo) this.streamOne(seq, this.unreceipted[i]);
     }
+    if (this.keepWindow && this.state !== "closed") return;
     this.unreceipted = [];
     this.head = 0;
     this.unreceiptedBytes = 0;
@@ -244,6 +265,7 @@ export class PeerLink {
   }
 
   private streamOne(seq: number, payload: Buffer): void {
+    this.streamedUpTo = seq;
     this.ctx.stats.streamSent++;
     this.ctx.toStream(this.nodeId, payload, encodeStreamHeader(this.ctx.from, this.epoch, seq));
   }

@@ -6,7 +6,7 @@ const debug = makeDebug("transport:sequencer");
 const MAX_HELD = 10_000;
 const MAX_HELD_BYTES = 256 * 1024 * 1024;
 /** A gap not filled after this long will not be: the held payloads are delivered anyway. */
-const GAP_TIMEOUT_MS = 10_000;
+const GAP_TIMEOUT_MS = 30_000;
 /** Senders remembered per inbox; the oldest is forgotten past this (a sender per process). */
 const MAX_SENDERS = 10_000;
 /** Epochs of a sender remembered as finished, so their stragglers are dropped, not replayed. */
