@@ -63,6 +63,8 @@ export class RedisTransport implements Transport {
   private readonly expiresRefreshed = new Map<string, number>();
   private closed = false;
   private closing?: Promise<void>;
+  /** Set once the links have flushed: the command connection is about to quit. */
+  private quitting = false;
   /** Direct links, unless turned off. @internal */
   readonly links?: DirectLinks;
 
@@ -113,7 +115,7 @@ export class RedisTransport implements Transport {
   }
 
   private appendInbox(nodeId: string, payload: Buffer, header?: Buffer): void {
-    if (this.closed) return;
+    if (this.quitting) return;
     const key = this.key(`inbox:${nodeId}`);
     const failed = (err: Error) => warn("redis-send", `could not send to ${nodeId}: ${err.message}`);
     const add = header
@@ -157,6 +159,7 @@ export class RedisTransport implements Transport {
           if (!res) continue;
           for (const [, entries] of res) {
             for (const [id, fields] of entries) {
+              if (this.closed) return;
               lastId = id.toString();
               const payload = fields[1];
               if (!payload) continue;
@@ -265,11 +268,13 @@ export class RedisTransport implements Transport {
   }
 
   private async shutDown(): Promise<void> {
-    // links first: what they did not get receipted goes to the streams while Redis is still there
-    await this.links?.close();
+    // nothing is sent or delivered from now on...
     this.closed = true;
     this.timers.forEach(clearInterval);
     this.handlers.clear();
+    // ...but what the links did not get receipted goes to the streams while Redis is still there
+    await this.links?.close();
+    this.quitting = true;
     for (const reader of this.readers) reader.disconnect();
     this.sub.disconnect();
     if (!this.ownsCmd) return;

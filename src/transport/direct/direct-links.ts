@@ -102,6 +102,8 @@ export class DirectLinks {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // deliver nothing more: the node above is going away
+    for (const s of this.sequencers.values()) s.close();
     const closing: Array<Promise<void>> = [...this.peers.values()].map((p) => p.close(true));
     this.peers.clear();
     // awaited (boundedly): an auto-pipelined command queued now would otherwise miss the QUIT,
@@ -111,7 +113,6 @@ export class DirectLinks {
     const started = await this.serverPromise?.catch(() => null);
     if (started) closing.push(started.server.close());
     await Promise.all(closing);
-    for (const s of this.sequencers.values()) s.close();
   }
 
   /** The link of a peer, for tests. @internal */

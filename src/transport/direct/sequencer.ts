@@ -32,6 +32,7 @@ interface SenderState {
 export class InboxSequencer {
   private readonly senders = new Map<string, SenderState>();
   private readonly timer: NodeJS.Timeout;
+  private closed = false;
 
   constructor(
     readonly nodeId: string,
@@ -49,6 +50,7 @@ export class InboxSequencer {
 
   /** Takes one payload; returns the last seq delivered for its sender afterwards (for receipts). */
   accept(from: string, epoch: number, seq: number, payload: Buffer): number {
+    if (this.closed) return 0;
     const s = this.stateFor(from, epoch);
     if (!s) return 0;
     if (seq <= s.last || s.held.has(seq)) return s.last;
@@ -68,7 +70,9 @@ export class InboxSequencer {
     return s.last;
   }
 
+  /** Delivers nothing more. */
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
     this.senders.clear();
   }
