@@ -109,7 +109,7 @@ export class RedisTransport implements Transport {
     else this.appendInbox(nodeId, payload);
   }
 
-  /** Counters of the direct links (all zero when they are off). */
+  /** Counters of the direct links; undefined when they are off. */
   linkStats(): LinkStats | undefined {
     return this.links?.stats;
   }
