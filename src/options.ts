@@ -2,6 +2,7 @@ import { randomBytes } from "crypto";
 import { RedisConfig, RedisTransport } from "./transport/redis";
 import { MemoryTransport } from "./transport/memory";
 import { Transport } from "./transport/transport";
+import type { LinkAddressOptions } from "./transport/direct/address";
 
 /** How a node joins its cluster. Every field has an environment fallback and a default. */
 export interface ClusterOptions {
@@ -44,6 +45,18 @@ export interface ClusterOptions {
    * @default 5000
    */
   requestsTimeout?: number;
+  /**
+   * Relay batches between io-nodes and app-nodes travel over direct TCP links between the nodes
+   * (Redis keeps their addresses and stays the fallback road); `false` keeps them on Redis
+   * streams. The in-memory transport has no use for it.
+   * @default process.env.SOCKET_IO_CLUSTER_DIRECT_LINKS !== "0"
+   */
+  directLinks?: boolean;
+  /**
+   * Where this node's direct-link server listens and the host it tells peers to use.
+   * @default { host: process.env.SOCKET_IO_CLUSTER_LINK_HOST ?? "0.0.0.0", port: process.env.SOCKET_IO_CLUSTER_LINK_PORT ?? 0, advertise: process.env.SOCKET_IO_CLUSTER_LINK_ADVERTISE ?? (host if specific, else the first non-internal IPv4, else "127.0.0.1") }
+   */
+  link?: LinkAddressOptions;
   /** A ready transport, shared by several nodes of one process (tests); the caller closes it. */
   transport?: Transport;
 }
@@ -69,6 +82,19 @@ function envNumber(name: string): number | undefined {
   return n;
 }
 
+/** `false`, or where the link server listens: options first, then the environment. */
+function resolveDirectLinks(opts: ClusterOptions): false | LinkAddressOptions {
+  if (!(opts.directLinks ?? process.env.SOCKET_IO_CLUSTER_DIRECT_LINKS !== "0")) return false;
+  const env = process.env;
+  const rawPort = env.SOCKET_IO_CLUSTER_LINK_PORT;
+  const port = opts.link?.port ?? (rawPort && rawPort !== "0" ? envNumber("SOCKET_IO_CLUSTER_LINK_PORT") : 0);
+  return {
+    host: opts.link?.host ?? (env.SOCKET_IO_CLUSTER_LINK_HOST || undefined),
+    port,
+    advertise: opts.link?.advertise ?? (env.SOCKET_IO_CLUSTER_LINK_ADVERTISE || undefined),
+  };
+}
+
 export function resolveClusterOptions(opts: ClusterOptions = {}): ResolvedClusterOptions {
   const prefix = opts.prefix ?? process.env.SOCKET_IO_CLUSTER_PREFIX ?? "sioc";
   if (!/^[\w.:-]{1,64}$/.test(prefix)) {
@@ -80,7 +106,7 @@ export function resolveClusterOptions(opts: ClusterOptions = {}): ResolvedCluste
   if (!transport) {
     // without Redis, a private broker: two embedded servers in one process stay apart, as in Socket.IO
     transport = redis
-      ? new RedisTransport(redis, prefix)
+      ? new RedisTransport(redis, prefix, { directLinks: resolveDirectLinks(opts) })
       : new MemoryTransport(`${prefix}#${randomBytes(6).toString("hex")}`);
   }
   const heartbeatInterval = opts.heartbeatInterval ?? envNumber("SOCKET_IO_CLUSTER_HEARTBEAT_INTERVAL") ?? 1000;

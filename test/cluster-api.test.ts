@@ -639,6 +639,11 @@ describe("cluster: 2 io-nodes, 2 app-nodes", function () {
     io.to("red").to("vip").emit("red-or-vip-once");
     io.in(d.id!).emit("to-d-by-id");
     io.to("red").except(a.id!).emit("red-but-a");
+    // a broadcast from another app-node travels by pub/sub, a client's round trip by the relay (a
+    // direct link): no order between the two, as between any two Socket.IO servers; so wait for the
+    // 9 deliveries, then a round trip of every client, after which a wrong extra one would be there
+    const count = () => [...got.values()].reduce((n, events) => n + events.length, 0);
+    await waitFor(() => count() >= 9, 5_000, "9 deliveries");
     for (const p of placed) await p.client.emitWithAck("echo", 0);
     expect(got.get(a)).to.deep.equal(["red-not-vip", "red-or-blue", "red-or-vip-once"]);
     expect(got.get(b)).to.deep.equal(["red-or-blue", "red-or-vip-once", "red-but-a"]);

@@ -571,6 +571,8 @@ const CLUSTER_KEYS = new Set([
   "heartbeatInterval",
   "nodeTimeout",
   "requestsTimeout",
+  "directLinks",
+  "link",
   "transport",
   "cluster",
 ]);

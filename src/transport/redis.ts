@@ -1,6 +1,9 @@
 import Redis, { RedisOptions } from "ioredis";
 import { debug as makeDebug, warn } from "../log";
 import { Transport, Unsubscribe } from "./transport";
+import { DirectLinks } from "./direct/direct-links";
+import type { LinkAddressOptions } from "./direct/address";
+import type { LinkStats } from "./direct/stats";
 
 const debug = makeDebug("transport:redis");
 
@@ -14,10 +17,23 @@ export interface RedisTransportOptions {
   readBatch?: number;
   /** ms after the last write at which an inbox stream expires. @default 60000 */
   inboxTtl?: number;
+  /**
+   * Carry `send` over direct TCP links between nodes (Redis stays the registry of their addresses
+   * and the fallback); `false` keeps every payload on the inbox streams. An object sets where the
+   * link server listens and what it advertises.
+   * @default true
+   */
+  directLinks?: boolean | LinkAddressOptions;
 }
 
-/** One inbox entry: the payload is stored under this single field. */
+/** One inbox entry: the payload is stored under this field... */
 const FIELD = "p";
+/** ...and, when a direct link sent it, its (from, epoch, seq) under this one. */
+const HEADER_FIELD = "h";
+
+function isHeaderField(name: Buffer): boolean {
+  return name.length === 1 && name[0] === HEADER_FIELD.charCodeAt(0);
+}
 
 export function createRedisClient(config: RedisConfig): { client: Redis; owned: boolean } {
   if (config instanceof Redis) return { client: config, owned: false };
@@ -46,6 +62,11 @@ export class RedisTransport implements Transport {
   /** When each inbox's expiry was last pushed back. */
   private readonly expiresRefreshed = new Map<string, number>();
   private closed = false;
+  private closing?: Promise<void>;
+  /** Set once the links have flushed: the command connection is about to quit. */
+  private quitting = false;
+  /** Direct links, unless turned off. @internal */
+  readonly links?: DirectLinks;
 
   constructor(config: RedisConfig, readonly prefix: string, opts: RedisTransportOptions = {}) {
     const { client, owned } = createRedisClient(config);
@@ -55,6 +76,13 @@ export class RedisTransport implements Transport {
     this.maxInboxLength = opts.maxInboxLength ?? 100_000;
     this.readBatch = opts.readBatch ?? 512;
     this.inboxTtl = opts.inboxTtl ?? 60_000;
+    const links = opts.directLinks ?? true;
+    if (links !== false) {
+      const address = links === true ? {} : links;
+      this.links = new DirectLinks(this.cmd, prefix, address, (nodeId, payload, header) =>
+        this.appendInbox(nodeId, payload, header),
+      );
+    }
     for (const [name, conn] of [["commands", this.cmd], ["subscriber", this.sub]] as const) {
       conn.on("error", (err: Error) => warn(`redis-${name}`, `redis ${name} connection: ${err.message}`));
     }
@@ -77,9 +105,23 @@ export class RedisTransport implements Transport {
 
   send(nodeId: string, payload: Buffer): void {
     if (this.closed) return;
+    if (this.links) this.links.send(nodeId, payload);
+    else this.appendInbox(nodeId, payload);
+  }
+
+  /** Counters of the direct links; undefined when they are off. */
+  linkStats(): LinkStats | undefined {
+    return this.links?.stats;
+  }
+
+  private appendInbox(nodeId: string, payload: Buffer, header?: Buffer): void {
+    if (this.quitting) return;
     const key = this.key(`inbox:${nodeId}`);
     const failed = (err: Error) => warn("redis-send", `could not send to ${nodeId}: ${err.message}`);
-    this.cmd.xadd(key, "MAXLEN", "~", this.maxInboxLength, "*", FIELD, payload).catch(failed);
+    const add = header
+      ? this.cmd.xadd(key, "MAXLEN", "~", this.maxInboxLength, "*", FIELD, payload, HEADER_FIELD, header)
+      : this.cmd.xadd(key, "MAXLEN", "~", this.maxInboxLength, "*", FIELD, payload);
+    add.catch(failed);
     // an inbox nobody writes to any more (its node is gone) expires by itself; refreshing the
     // expiry a few times per TTL is enough, not on every batch
     const now = Date.now();
@@ -94,6 +136,7 @@ export class RedisTransport implements Transport {
     reader.on("error", (err: Error) => warn("redis-reader", `redis inbox reader: ${err.message}`));
     this.readers.push(reader);
     const key = this.key(`inbox:${nodeId}`);
+    const onEntry = this.links ? this.links.inbox(nodeId, onPayload) : (payload: Buffer) => onPayload(payload);
     let lastId = "0";
     // the reader trims what it has consumed, so a stream never grows with read entries
     const trim = setInterval(() => {
@@ -116,11 +159,14 @@ export class RedisTransport implements Transport {
           if (!res) continue;
           for (const [, entries] of res) {
             for (const [id, fields] of entries) {
+              if (this.closed) return;
               lastId = id.toString();
               const payload = fields[1];
               if (!payload) continue;
+              // fields: "p", payload[, "h", link header]; an entry without a header is a plain one
+              const header = fields.length >= 4 && isHeaderField(fields[2]) ? fields[3] : undefined;
               try {
-                onPayload(payload);
+                onEntry(payload, header);
               } catch (err) {
                 warn("inbox-handler", `inbox handler threw: ${(err as Error).stack}`);
               }
@@ -134,10 +180,15 @@ export class RedisTransport implements Transport {
       }
     };
     void loop();
+    try {
+      await this.links?.publish(nodeId);
+    } catch (err) {
+      warn("link-publish", `${nodeId}: direct link not published, peers use the stream: ${(err as Error).message}`);
+    }
   }
 
   async dropInbox(nodeId: string): Promise<void> {
-    await this.cmd.del(this.key(`inbox:${nodeId}`));
+    await Promise.all([this.cmd.del(this.key(`inbox:${nodeId}`)), this.links?.drop(nodeId)]);
   }
 
   async publish(channel: string, payload: Buffer): Promise<void> {
@@ -211,11 +262,19 @@ export class RedisTransport implements Transport {
     return entries.filter(([, f]) => f[1]).map(([id, f]) => ({ id: id.toString(), payload: f[1] }));
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    // nothing is sent or delivered from now on...
     this.closed = true;
     this.timers.forEach(clearInterval);
     this.handlers.clear();
+    // ...but what the links did not get receipted goes to the streams while Redis is still there
+    await this.links?.close();
+    this.quitting = true;
     for (const reader of this.readers) reader.disconnect();
     this.sub.disconnect();
     if (!this.ownsCmd) return;

@@ -1,0 +1,47 @@
+import { networkInterfaces } from "os";
+
+/** Where a node's link server listens and what address peers are told to use. */
+export interface LinkAddressOptions {
+  /**
+   * Interface the link server binds.
+   * @default "0.0.0.0"
+   */
+  host?: string;
+  /**
+   * Port of the link server; 0 picks a free one (fix it where only known ports are reachable).
+   * @default 0
+   */
+  port?: number;
+  /**
+   * Host peers connect to, published in Redis with the port.
+   * @default `host` when it names one interface, else the first non-internal IPv4 of the machine, else "127.0.0.1"
+   */
+  advertise?: string;
+}
+
+const ANY = new Set(["0.0.0.0", "::", ""]);
+
+/** The host to publish for a server bound to `host`. */
+export function advertisedHost(opts: LinkAddressOptions): string {
+  if (opts.advertise) return opts.advertise;
+  if (opts.host && !ANY.has(opts.host)) return opts.host;
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  return "127.0.0.1";
+}
+
+/** "host:port" as published; IPv6 hosts in brackets. */
+export function formatAddress(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** A published address, or null for anything else (anyone can write to Redis). */
+export function parseAddress(raw: string | null): { host: string; port: number } | null {
+  if (!raw || raw.length > 300) return null;
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([\w.-]+)):(\d{1,5})$/.exec(raw);
+  if (!m) return null;
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return null;
+  return { host: m[1] ?? m[2], port };
+}
