@@ -18,11 +18,14 @@ interface PageElement {
 }
 declare const document: PageElement & { getElementById(id: string): PageElement | null };
 
-/** A free port P such that P+1 .. P+count-1 are free too. */
+/**
+ * A free port P such that P+1 .. P+count-1 are free too, below the system's ephemeral range, where
+ * the outgoing connections of a busy machine (and the nodes' own port-0 listeners) do not land.
+ */
 async function freePorts(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await findFreePort();
-    if (port + count - 1 > 65535) continue;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (!(await isPortFree(port))) continue;
     const rest = await Promise.all(Array.from({ length: count - 1 }, (_, i) => isPortFree(port + i + 1)));
     if (rest.every(Boolean)) return port;
   }
