@@ -54,7 +54,7 @@ export interface ClusterOptions {
   directLinks?: boolean;
   /**
    * Where this node's direct-link server listens and the host it tells peers to use.
-   * @default { host: process.env.SOCKET_IO_CLUSTER_LINK_HOST ?? "0.0.0.0", port: process.env.SOCKET_IO_CLUSTER_LINK_PORT ?? 0, advertise: process.env.SOCKET_IO_CLUSTER_LINK_ADVERTISE ?? (host if specific, else the first non-internal IPv4, else "127.0.0.1") }
+   * @default { host: process.env.SOCKET_IO_CLUSTER_LINK_HOST ?? "127.0.0.1", port: process.env.SOCKET_IO_CLUSTER_LINK_PORT ?? 0, advertise: process.env.SOCKET_IO_CLUSTER_LINK_ADVERTISE ?? (host if specific, else the first non-internal IPv4, else "127.0.0.1") }
    */
   link?: LinkAddressOptions;
   /** A ready transport, shared by several nodes of one process (tests); the caller closes it. */

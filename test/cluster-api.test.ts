@@ -639,9 +639,10 @@ describe("cluster: 2 io-nodes, 2 app-nodes", function () {
     io.to("red").to("vip").emit("red-or-vip-once");
     io.in(d.id!).emit("to-d-by-id");
     io.to("red").except(a.id!).emit("red-but-a");
-    // a broadcast from another app-node travels by pub/sub, a client's round trip by the relay (a
-    // direct link): no order between the two, as between any two Socket.IO servers; so wait for the
-    // 9 deliveries, then a round trip of every client, after which a wrong extra one would be there
+    // a broadcast from app-node 1 reaches a socket of app-node 0 on app-node 1's link to its io-node,
+    // the socket's round trip goes by app-node 0's: no order between the two, as between any two
+    // Socket.IO servers; so wait for the 9 deliveries, then a round trip of every client, after
+    // which a wrong extra one would be there
     const count = () => [...got.values()].reduce((n, events) => n + events.length, 0);
     await waitFor(() => count() >= 9, 5_000, "9 deliveries");
     for (const p of placed) await p.client.emitWithAck("echo", 0);

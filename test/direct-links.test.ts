@@ -6,6 +6,7 @@ import Redis from "ioredis";
 import { RedisTransport } from "../src/transport/redis";
 import { encodeHello, encodeDataHeader, FrameReader, FrameType, MAX_FRAME_BYTES } from "../src/transport/direct/wire";
 import { InboxSequencer } from "../src/transport/direct/sequencer";
+import { advertisedHost } from "../src/transport/direct/address";
 import { Server, createIoNode } from "../src";
 import { resolveClusterOptions } from "../src/options";
 import { aliveApps, connect as connectClient, FAST, onCleanup, redisUrl, track, uniquePrefix, waitFor } from "./helpers";
@@ -261,6 +262,16 @@ describe("direct links", function () {
       if (saved === undefined) delete process.env.SOCKET_IO_CLUSTER_DIRECT_LINKS;
       else process.env.SOCKET_IO_CLUSTER_DIRECT_LINKS = saved;
     }
+  });
+
+  it("listen and advertise on the loopback interface unless told otherwise", async () => {
+    expect(advertisedHost({})).to.equal("127.0.0.1");
+    expect(advertisedHost({ host: "127.0.0.2" })).to.equal("127.0.0.2");
+    expect(advertisedHost({ host: "0.0.0.0", advertise: "10.1.2.3" })).to.equal("10.1.2.3");
+    const prefix = uniquePrefix("dl");
+    const b = transport(prefix);
+    await inbox(b, "node-b");
+    expect((await linkAddress(prefix, "node-b")).host).to.equal("127.0.0.1");
   });
 
   it("remove the published address on close and on dropInbox", async () => {

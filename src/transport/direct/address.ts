@@ -3,8 +3,10 @@ import { networkInterfaces } from "os";
 /** Where a node's link server listens and what address peers are told to use. */
 export interface LinkAddressOptions {
   /**
-   * Interface the link server binds.
-   * @default "0.0.0.0"
+   * Interface the link server binds. The default keeps the relay port off the network: nodes on
+   * one machine link directly, nodes on other machines use the Redis streams until their link
+   * server binds a reachable interface (`"0.0.0.0"` with `advertise`).
+   * @default "127.0.0.1"
    */
   host?: string;
   /**
@@ -19,12 +21,16 @@ export interface LinkAddressOptions {
   advertise?: string;
 }
 
+/** Where the link server listens unless told otherwise. */
+export const DEFAULT_LINK_HOST = "127.0.0.1";
+
 const ANY = new Set(["0.0.0.0", "::", ""]);
 
 /** The host to publish for a server bound to `host`. */
 export function advertisedHost(opts: LinkAddressOptions): string {
   if (opts.advertise) return opts.advertise;
-  if (opts.host && !ANY.has(opts.host)) return opts.host;
+  const host = opts.host ?? DEFAULT_LINK_HOST;
+  if (!ANY.has(host)) return host;
   for (const addrs of Object.values(networkInterfaces())) {
     for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
   }

@@ -1,7 +1,7 @@
 import type Redis from "ioredis";
 import { randomBytes } from "crypto";
 import { debug as makeDebug, warn } from "../../log";
-import { advertisedHost, formatAddress, LinkAddressOptions, parseAddress } from "./address";
+import { advertisedHost, DEFAULT_LINK_HOST, formatAddress, LinkAddressOptions, parseAddress } from "./address";
 import { LinkServer } from "./link-server";
 import { PeerLink, PeerLinkContext } from "./peer-link";
 import { InboxSequencer } from "./sequencer";
@@ -136,10 +136,10 @@ export class DirectLinks {
       if (!secret || this.closed) return null;
       const server = new LinkServer(secret, this.sequencers, this.stats);
       try {
-        const port = await server.listen(this.opts.host ?? "0.0.0.0", this.opts.port ?? 0);
+        const port = await server.listen(this.opts.host ?? DEFAULT_LINK_HOST, this.opts.port ?? 0);
         return { server, address: formatAddress(advertisedHost(this.opts), port) };
       } catch (err) {
-        warn("link-listen", `direct links off: cannot listen on ${this.opts.host ?? "0.0.0.0"}:${this.opts.port ?? 0}: ${(err as Error).message}`);
+        warn("link-listen", `direct links off: cannot listen on ${this.opts.host ?? DEFAULT_LINK_HOST}:${this.opts.port ?? 0}: ${(err as Error).message}`);
         await server.close();
         return null;
       }
