@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { Encoder, PacketType } from "socket.io-parser";
 import { CodecError, decodeBatch, encodeBatch } from "../src/protocol/codec";
 import { Batch, Frame, FrameType, Handshake, PROTOCOL_VERSION } from "../src/protocol/frame";
+import { RelayedRequest } from "../src/app-node/relay-connection";
 import {
   connectPacket,
   packetJsonBody,
@@ -97,7 +98,18 @@ describe("codec: relay batches", () => {
     expect(Buffer.isBuffer((decoded.frames[1] as { data: unknown }).data)).to.equal(true);
   });
 
-  it("decoded binary payloads do not share memory with the input buffer", () => {
+  it("raw header lines cross as one string, and read back as the same lines", () => {
+    const rawHeaders = ["Host", "localhost:3000", "X-Twice", "a", "x-twice", "b", "Empty", ""];
+    const handshake = { protocol: 4, headers: { host: "localhost:3000" }, url: "/socket.io/?EIO=4", query: {}, remoteAddress: "::1", secure: false, transport: "websocket", rawHeaders };
+    const decoded = decodeBatch(encodeBatch(batch([{ type: FrameType.OPEN, connId: "c", handshake }])));
+    const open = decoded.frames[0] as { handshake: Handshake };
+    expect(open.handshake.rawHeaders).to.equal(undefined);
+    expect(open.handshake.rawHeadersText).to.be.a("string");
+    expect(new RelayedRequest(open.handshake).rawHeaders).to.deep.equal(rawHeaders);
+    expect(new RelayedRequest({ ...handshake, rawHeaders: [] }).rawHeaders).to.deep.equal([]);
+  });
+
+  it("small decoded binary payloads do not share memory with the input buffer (a large one may)", () => {
     const encoded = encodeBatch(batch([{ type: FrameType.DATA, connId: "c", data: Buffer.from([1, 2, 3]) }]));
     const decoded = decodeBatch(encoded);
     encoded.fill(0);

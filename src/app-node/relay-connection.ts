@@ -2,16 +2,43 @@ import { EventEmitter } from "events";
 import { CloseDescription, Handshake, Payload, RoomOp } from "../protocol/frame";
 import { IoLink } from "./io-link";
 
-/** What Socket.IO reads of `conn.request` to build `socket.handshake`. */
-export interface RelayedRequest {
-  method: string;
-  httpVersion?: string;
-  rawHeaders?: string[];
-  headers: Handshake["headers"];
-  url: string;
-  _query: Record<string, string>;
-  connection: { encrypted: boolean; remoteAddress: string };
-  socket: { encrypted: boolean; remoteAddress: string };
+/**
+ * What Socket.IO reads of `conn.request` to build `socket.handshake`, and what an application may
+ * read there. One per connection, so what is rarely read (the raw header lines) stays compact.
+ */
+/** Shared by every connection an io-node adds nothing about (replaced, never changed in place). */
+const NO_CLIENT_INFO: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+export class RelayedRequest {
+  readonly method: string;
+  readonly httpVersion?: string;
+  readonly headers: Handshake["headers"];
+  readonly url: string;
+  readonly _query: Record<string, string>;
+  readonly connection: { encrypted: boolean; remoteAddress: string };
+  private lines?: string[];
+
+  constructor(private readonly handshake: Handshake) {
+    this.method = handshake.method ?? "GET";
+    this.httpVersion = handshake.httpVersion;
+    this.headers = handshake.headers;
+    this.url = handshake.url;
+    this._query = handshake.query;
+    this.connection = { encrypted: handshake.secure, remoteAddress: handshake.remoteAddress };
+  }
+
+  /** Node's name for the same thing. */
+  get socket(): { encrypted: boolean; remoteAddress: string } {
+    return this.connection;
+  }
+
+  get rawHeaders(): string[] | undefined {
+    if (this.lines) return this.lines;
+    const { rawHeaders, rawHeadersText } = this.handshake;
+    if (rawHeaders) return (this.lines = rawHeaders);
+    if (rawHeadersText === undefined) return undefined;
+    return (this.lines = rawHeadersText === "" ? [] : rawHeadersText.split("\n"));
+  }
 }
 
 /**
@@ -28,7 +55,7 @@ export class RelayConnection extends EventEmitter {
   /** True when this app-node took the connection over from an app-node that died. */
   readonly rehomed: boolean;
   /** Fields the io-node adds about this client (the legacy `getClientInfo`); updated before the data they go with. */
-  clientInfo: Record<string, unknown> = {};
+  clientInfo: Record<string, unknown> = NO_CLIENT_INFO;
 
   constructor(
     private readonly engine: { _mustWait(): boolean; _enqueue(write: () => void): void },
@@ -38,16 +65,7 @@ export class RelayConnection extends EventEmitter {
     private readonly onClosed: (conn: RelayConnection) => void,
   ) {
     super();
-    this.request = {
-      method: handshake.method ?? "GET",
-      httpVersion: handshake.httpVersion,
-      rawHeaders: handshake.rawHeaders,
-      headers: handshake.headers,
-      url: handshake.url,
-      _query: handshake.query,
-      connection: { encrypted: handshake.secure, remoteAddress: handshake.remoteAddress },
-      socket: { encrypted: handshake.secure, remoteAddress: handshake.remoteAddress },
-    };
+    this.request = new RelayedRequest(handshake);
     this.remoteAddress = handshake.remoteAddress;
     this.protocol = handshake.protocol;
     // whether a volatile packet can go out is decided by the io-node, which knows

@@ -3,7 +3,10 @@ import { RoomOp } from "../protocol/frame";
 /** The rooms of one socket (one connection in one namespace), as its app-node last said. */
 export interface Membership {
   sid: string;
-  rooms: Set<string>;
+  /** Whether it is in its own room (the room named by its id): nearly always, so not in `rooms`. */
+  own: boolean;
+  /** Its other rooms, when it has any. */
+  rooms?: Set<string>;
 }
 
 /** What the index keeps on each connection it indexes. */
@@ -20,6 +23,12 @@ export interface RoomMember {
  * The members of one room: most rooms (every socket's own) hold one connection, kept without a Set.
  */
 type Members = RoomMember | Set<RoomMember>;
+
+function takeOwn(m: Membership): boolean {
+  const was = m.own;
+  m.own = false;
+  return was;
+}
 
 /** Called when a room appears on this io-node (its first member) or vanishes (its last). */
 export type PresenceListener = (nsp: string, room: string, present: boolean) => void;
@@ -59,20 +68,25 @@ export class RoomIndex {
     if (op === RoomOp.LEAVE) {
       if (!m) return;
       for (const room of rooms) {
-        if (m.rooms.delete(room)) this.remove(member, nsp, room);
+        if (room === sid ? takeOwn(m) : m.rooms?.delete(room)) this.remove(member, nsp, room);
       }
       return;
     }
     if (!m) {
-      m = { sid, rooms: new Set() };
+      m = { sid, own: false };
       member.memberships.set(nsp, m);
       let all = this.members.get(nsp);
       if (!all) this.members.set(nsp, (all = new Set()));
       all.add(member);
     }
     for (const room of rooms) {
-      if (m.rooms.has(room)) continue;
-      m.rooms.add(room);
+      if (room === sid) {
+        if (m.own) continue;
+        m.own = true;
+      } else {
+        if (m.rooms?.has(room)) continue;
+        (m.rooms ??= new Set()).add(room);
+      }
       this.add(member, nsp, room);
     }
   }
@@ -82,7 +96,8 @@ export class RoomIndex {
     const m = member.memberships.get(nsp);
     if (!m) return;
     member.memberships.delete(nsp);
-    for (const room of m.rooms) this.remove(member, nsp, room);
+    if (m.own) this.remove(member, nsp, m.sid);
+    for (const room of m.rooms ?? []) this.remove(member, nsp, room);
     const all = this.members.get(nsp);
     all?.delete(member);
     if (all?.size === 0) this.members.delete(nsp);

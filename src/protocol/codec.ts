@@ -55,7 +55,7 @@ function writeFrame(w: Writer, frame: Frame): void {
   switch (frame.type) {
     case FrameType.OPEN:
       w.str8(frame.connId);
-      w.str32(JSON.stringify(frame.handshake));
+      w.str32(JSON.stringify(compactHandshake(frame.handshake)));
       break;
     case FrameType.DATA:
       w.str8(frame.connId);
@@ -198,7 +198,16 @@ function parseHandshake(json: string): Handshake {
   ) {
     throw new CodecError("handshake lacks url, headers, query or protocol");
   }
+  if (h.rawHeadersText !== undefined && typeof h.rawHeadersText !== "string") throw new CodecError("handshake raw headers are not text");
   return h;
+}
+
+/** The handshake as it crosses the relay: raw header lines as one string when they allow it. */
+function compactHandshake(h: Handshake): Handshake {
+  const raw = h.rawHeaders;
+  if (!raw || raw.some((line) => line.includes("\n"))) return h;
+  const { rawHeaders: _lines, ...rest } = h;
+  return { ...rest, rawHeadersText: raw.join("\n") };
 }
 
 function toBuffer(data: unknown): Buffer {

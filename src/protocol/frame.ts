@@ -64,6 +64,11 @@ export interface Handshake {
   method?: string;
   httpVersion?: string;
   rawHeaders?: string[];
+  /**
+   * How `rawHeaders` crosses the relay: joined by newlines (which HTTP header lines cannot hold),
+   * one string instead of an array of many, split again only when read.
+   */
+  rawHeadersText?: string;
   remoteAddress: string;
   secure: boolean;
   transport: string;
