@@ -3,11 +3,26 @@
  * changes the io-node announces.
  */
 import { expect } from "chai";
-import { RoomIndex, RoomMember } from "../src/io-node/room-index";
+import { Membership, RoomIndex, RoomMember } from "../src/io-node/room-index";
 import { RoomOp } from "../src/protocol/frame";
 
-function member(id: string): RoomMember {
-  return { id, memberships: new Map(), pickMark: 0, skipMark: 0 };
+/** A connection that holds rooms in any namespace but "/forbidden" (one its client never joined). */
+function member(id: string): RoomMember & { memberships: Map<string, Membership> } {
+  const memberships = new Map<string, Membership>();
+  return {
+    id,
+    memberships,
+    membership: (nsp) => memberships.get(nsp),
+    setMembership: (nsp, m) => {
+      if (nsp === "/forbidden") return false;
+      if (m) memberships.set(nsp, m);
+      else memberships.delete(nsp);
+      return true;
+    },
+    membershipNamespaces: () => memberships.keys(),
+    pickMark: 0,
+    skipMark: 0,
+  };
 }
 
 function targets(index: RoomIndex, nsp: string, rooms: string[], except: string[] = []): string[] {
@@ -19,7 +34,7 @@ function targets(index: RoomIndex, nsp: string, rooms: string[], except: string[
 describe("io-node room index", () => {
   let changes: string[];
   let index: RoomIndex;
-  let a: RoomMember, b: RoomMember, c: RoomMember;
+  let a: ReturnType<typeof member>, b: ReturnType<typeof member>, c: ReturnType<typeof member>;
 
   beforeEach(() => {
     changes = [];
@@ -88,6 +103,12 @@ describe("io-node room index", () => {
     expect(targets(index, "/", ["r2"])).to.deep.equal(["a"]);
     index.apply(a, "/", "sa", RoomOp.LEAVE, ["r2"]);
     expect(targets(index, "/", ["r2"])).to.deep.equal([]);
+  });
+
+  it("keeps no rooms for a namespace the connection's client never joined", () => {
+    index.apply(a, "/forbidden", "fa", RoomOp.JOIN, ["fa", "r1"]);
+    expect(targets(index, "/forbidden", [])).to.deep.equal([]);
+    expect(changes.some((c) => c.includes("/forbidden"))).to.equal(false);
   });
 
   it("lists every room with a member, for a presence snapshot", () => {

@@ -58,11 +58,10 @@ export class RelayConnection extends EventEmitter {
   clientInfo: Record<string, unknown> = NO_CLIENT_INFO;
 
   constructor(
-    private readonly engine: { _mustWait(): boolean; _enqueue(write: () => void): void },
+    private readonly engine: { _mustWait(): boolean; _enqueue(write: () => void): void; _forget(conn: RelayConnection): void },
     readonly id: string,
     handshake: Handshake,
     private link: IoLink,
-    private readonly onClosed: (conn: RelayConnection) => void,
   ) {
     super();
     this.request = new RelayedRequest(handshake);
@@ -120,7 +119,7 @@ export class RelayConnection extends EventEmitter {
     this.readyState = "closed";
     if (this.engine._mustWait()) this.engine._enqueue(() => this.link.disconnect(this.id, discard));
     else this.link.disconnect(this.id, discard);
-    this.onClosed(this);
+    this.engine._forget(this);
     // synchronous, as Engine.IO closes a connection with nothing left to write
     this.emit("close", "forced close");
     return this;
@@ -154,7 +153,7 @@ export class RelayConnection extends EventEmitter {
   _onClose(reason: string, description?: CloseDescription): void {
     if (this.readyState === "closed") return;
     this.readyState = "closed";
-    this.onClosed(this);
+    this.engine._forget(this);
     const detail = description ? (description.error ? new Error(description.message) : description.message) : undefined;
     this.emit("close", reason, detail);
   }

@@ -109,13 +109,16 @@ export class RelayEngine extends EventEmitter {
   /** @internal */
   _open(connId: string, handshake: Handshake, link: IoLink): RelayConnection | undefined {
     if (this.clients.has(connId)) return undefined;
-    const conn = new RelayConnection(this, connId, handshake, link, (c) => {
-      if (this.clients.get(c.id) === c) this.clients.delete(c.id);
-    });
+    const conn = new RelayConnection(this, connId, handshake, link);
     this.clients.set(connId, conn);
     debug("connection %s from %s%s", connId, link.ioNodeId, conn.rehomed ? " (re-homed)" : "");
     this.emit("connection", conn);
     return conn;
+  }
+
+  /** A connection closed: it is not this engine's any more. @internal */
+  _forget(conn: RelayConnection): void {
+    if (this.clients.get(conn.id) === conn) this.clients.delete(conn.id);
   }
 
   /** Closes the connections held by an io-node that died, as a lost transport. @internal */

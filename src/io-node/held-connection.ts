@@ -11,6 +11,8 @@ export interface JoinedNamespace {
   pid?: string;
   /** Last connection-state-recovery offset the client received in this namespace. */
   offset?: string;
+  /** The socket's rooms here, as its app-node said (see `room-index.ts`). */
+  rooms?: Membership;
 }
 
 /**
@@ -35,8 +37,6 @@ export class HeldConnection implements RoomMember {
   pendingTimer?: NodeJS.Timeout;
   /** The client info last sent to the owner, as JSON, to send it again only when it changed. */
   sentInfo?: string;
-  /** Per namespace, the socket's rooms (see `room-index.ts`). */
-  readonly memberships = new Map<string, Membership>();
   pickMark = 0;
   skipMark = 0;
 
@@ -47,5 +47,21 @@ export class HeldConnection implements RoomMember {
 
   get id(): string {
     return (this.socket as unknown as { id: string }).id;
+  }
+
+  membership(nsp: string): Membership | undefined {
+    return this.namespaces.get(nsp)?.rooms;
+  }
+
+  setMembership(nsp: string, m: Membership | undefined): boolean {
+    // rooms only for a namespace the client joined: the entry that re-joins it elsewhere keeps them
+    const joined = this.namespaces.get(nsp);
+    if (!joined) return false;
+    joined.rooms = m;
+    return true;
+  }
+
+  *membershipNamespaces(): Iterable<string> {
+    for (const [nsp, joined] of this.namespaces) if (joined.rooms) yield nsp;
   }
 }

@@ -337,8 +337,8 @@ export class IoNode extends EventEmitter {
       } else if (type === SioType.DISCONNECT) {
         const nsp = packetNamespace(data);
         const joined = hc.namespaces.get(nsp);
-        hc.namespaces.delete(nsp);
         this.rooms.leaveNamespace(hc, nsp);
+        hc.namespaces.delete(nsp);
         if (joined?.sid) this.emit("left", { connId: hc.id, nsp, sid: joined.sid });
       }
     }
@@ -474,8 +474,8 @@ export class IoNode extends EventEmitter {
       }
       if (body?.sid) this.emit("joined", { connId: hc.id, nsp, sid: body.sid });
     } else {
-      hc.namespaces.delete(nsp);
       this.rooms.leaveNamespace(hc, nsp);
+      hc.namespaces.delete(nsp);
       if (joined?.sid) this.emit("left", { connId: hc.id, nsp, sid: joined.sid });
     }
     if (wasAwaited && !hc.awaiting?.size && hc.state === "rejoining") {

@@ -12,8 +12,12 @@ export interface Membership {
 /** What the index keeps on each connection it indexes. */
 export interface RoomMember {
   readonly id: string;
-  /** Per namespace: the socket's id and rooms. */
-  readonly memberships: Map<string, Membership>;
+  /** The rooms of the member's socket in `nsp`, when known. */
+  membership(nsp: string): Membership | undefined;
+  /** Keeps (or, with undefined, forgets) them; false when the member has no socket in `nsp` to keep them for. */
+  setMembership(nsp: string, m: Membership | undefined): boolean;
+  /** The namespaces the member has rooms in. */
+  membershipNamespaces(): Iterable<string>;
   /** Marks used while selecting the targets of one broadcast, so a member is visited once. */
   pickMark: number;
   skipMark: number;
@@ -55,7 +59,7 @@ export class RoomIndex {
    * new socket there, e.g. after a re-home without recovery) replaces the old socket's rooms.
    */
   apply(member: RoomMember, nsp: string, sid: string, op: RoomOp, rooms: string[]): void {
-    let m = member.memberships.get(nsp);
+    let m = member.membership(nsp);
     if (op === RoomOp.LEAVE_ALL) {
       if (m && m.sid === sid) this.leaveNamespace(member, nsp);
       return;
@@ -74,7 +78,7 @@ export class RoomIndex {
     }
     if (!m) {
       m = { sid, own: false };
-      member.memberships.set(nsp, m);
+      if (!member.setMembership(nsp, m)) return;
       let all = this.members.get(nsp);
       if (!all) this.members.set(nsp, (all = new Set()));
       all.add(member);
@@ -93,9 +97,9 @@ export class RoomIndex {
 
   /** The socket of this connection left `nsp` (or the connection closed): all its rooms there go. */
   leaveNamespace(member: RoomMember, nsp: string): void {
-    const m = member.memberships.get(nsp);
+    const m = member.membership(nsp);
     if (!m) return;
-    member.memberships.delete(nsp);
+    member.setMembership(nsp, undefined);
     if (m.own) this.remove(member, nsp, m.sid);
     for (const room of m.rooms ?? []) this.remove(member, nsp, room);
     const all = this.members.get(nsp);
@@ -105,7 +109,7 @@ export class RoomIndex {
 
   /** The connection closed. */
   removeMember(member: RoomMember): void {
-    for (const nsp of [...member.memberships.keys()]) this.leaveNamespace(member, nsp);
+    for (const nsp of [...member.membershipNamespaces()]) this.leaveNamespace(member, nsp);
   }
 
   /**
