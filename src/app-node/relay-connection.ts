@@ -16,9 +16,11 @@ export class RelayedRequest {
   readonly url: string;
   readonly _query: Record<string, string>;
   readonly connection: { encrypted: boolean; remoteAddress: string };
-  private lines?: string[];
+  /** The raw header lines, or the one string they crossed the relay as, until they are read. */
+  private lines?: string[] | string;
 
-  constructor(private readonly handshake: Handshake) {
+  constructor(handshake: Handshake) {
+    this.lines = handshake.rawHeaders ?? handshake.rawHeadersText;
     this.method = handshake.method ?? "GET";
     this.httpVersion = handshake.httpVersion;
     this.headers = handshake.headers;
@@ -33,11 +35,8 @@ export class RelayedRequest {
   }
 
   get rawHeaders(): string[] | undefined {
-    if (this.lines) return this.lines;
-    const { rawHeaders, rawHeadersText } = this.handshake;
-    if (rawHeaders) return (this.lines = rawHeaders);
-    if (rawHeadersText === undefined) return undefined;
-    return (this.lines = rawHeadersText === "" ? [] : rawHeadersText.split("\n"));
+    if (typeof this.lines === "string") this.lines = this.lines === "" ? [] : this.lines.split("\n");
+    return this.lines;
   }
 }
 

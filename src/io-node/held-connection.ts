@@ -40,10 +40,34 @@ export class HeldConnection implements RoomMember {
   pickMark = 0;
   skipMark = 0;
 
-  constructor(
-    readonly socket: EioSocket,
-    readonly handshake: Handshake,
-  ) {}
+  /** Whether the client came over TLS (read once: the request's socket may be gone at a re-home). */
+  private readonly secure: boolean;
+
+  constructor(readonly socket: EioSocket) {
+    this.secure = !!(socket.request.connection as { encrypted?: boolean } | undefined)?.encrypted;
+  }
+
+  /**
+   * What the owner needs to rebuild `socket.handshake`, read from the Engine.IO socket when the
+   * connection is handed to an app-node (Engine.IO keeps the request; a copy per connection would
+   * only cost memory).
+   */
+  handshake(transport: string): Handshake {
+    const req = this.socket.request as EioSocket["request"] & { _query?: Record<string, string> };
+    return {
+      protocol: this.socket.protocol,
+      headers: req.headers,
+      url: req.url ?? "",
+      query: req._query ?? {},
+      method: req.method ?? "GET",
+      httpVersion: req.httpVersion,
+      rawHeaders: req.rawHeaders,
+      remoteAddress: this.socket.remoteAddress,
+      secure: this.secure,
+      transport,
+      ...(this.rehomed ? { rehomed: true } : {}),
+    };
+  }
 
   get id(): string {
     return (this.socket as unknown as { id: string }).id;

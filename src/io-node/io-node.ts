@@ -213,22 +213,9 @@ export class IoNode extends EventEmitter {
   }
 
   private onConnection(socket: EioSocket): void {
-    const req = socket.request as typeof socket.request & { _query?: Record<string, string> };
-    const handshake: Handshake = {
-      protocol: socket.protocol,
-      headers: req.headers,
-      url: req.url ?? "",
-      query: req._query ?? {},
-      method: req.method ?? "GET",
-      httpVersion: req.httpVersion,
-      rawHeaders: req.rawHeaders,
-      remoteAddress: socket.remoteAddress,
-      secure: !!(req.connection as { encrypted?: boolean } | undefined)?.encrypted,
-      transport: socket.transport.name,
-    };
-    const hc = new HeldConnection(socket, handshake);
+    const hc = new HeldConnection(socket);
     this.held.set(hc.id, hc);
-    debug("connection %s (%s)", hc.id, handshake.transport);
+    debug("connection %s (%s)", hc.id, socket.transport.name);
     (socket as HeldSocket)[HELD] = hc;
     const on = this.socketListeners;
     socket.on("message", on.message);
@@ -290,7 +277,7 @@ export class IoNode extends EventEmitter {
     const link = this.link(owner);
     // the transport may have been upgraded while the connection waited
     const transport = hc.socket.transport.name;
-    link.open(hc.id, hc.rehomed ? { ...hc.handshake, rehomed: true, transport } : { ...hc.handshake, transport });
+    link.open(hc.id, hc.handshake(transport));
     if (!hc.rehomed) {
       hc.state = "open";
       this.flushHeld(hc);
