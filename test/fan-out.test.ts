@@ -116,6 +116,23 @@ describe("broadcasts fanned out on io-nodes", function () {
     expect(await heard).to.deep.equal(["brand-new"]);
   });
 
+  it("a client whose join was confirmed gets the next broadcast from any app-node, in a room new on its io-node", async () => {
+    const fx = await startCluster({ setup });
+    const placed = [await place(fx, 0), await place(fx, 1)];
+    for (const { client, app } of placed) {
+      const other = fx.apps[1 - app];
+      const got = collect(client, "news");
+      // every room is new on the io-node: the first member makes it appear there
+      for (let i = 0; i < 20; i++) {
+        await client.emitWithAck("join", `fresh-${app}-${i}`);
+        const next = once(client, "news");
+        other.to(`fresh-${app}-${i}`).emit("news", i);
+        await next;
+      }
+      expect(got).to.deep.equal([...Array(20).keys()]);
+    }
+  });
+
   it("an io-node without members of the rooms receives no frame", async () => {
     const fx = await startCluster({ setup });
     const frames = fx.ioNodes.map(countBroadcasts);

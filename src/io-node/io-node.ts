@@ -66,6 +66,11 @@ export class IoNode extends EventEmitter {
   /** Which held connections are in which rooms, so broadcasts fan out here. */
   private readonly rooms: RoomIndex;
   private readonly presence: PresenceAnnouncer;
+  /** Set while a ROOMS frame is applied when a named room appears here (see {@link handleFrame}). */
+  private roomAppeared = false;
+  /** Frames from app-nodes that wait until a new room's announcement is out. */
+  private readonly waitingFrames: Array<[string, Frame]> = [];
+  private framesOnHold = false;
   private local?: { appId: string; sink: FrameSink };
   private readonly ownsHttpServer: boolean;
   private readonly maxPendingPackets: number;
@@ -85,7 +90,10 @@ export class IoNode extends EventEmitter {
     this.publicAddress = opts.publicAddress;
     this.picker = new OwnerPicker(this.cluster.ownerStrategy);
     this.presence = new PresenceAnnouncer(this.cluster.transport, this.id, () => this.rooms.rooms());
-    this.rooms = new RoomIndex((nsp, room, present) => this.presence.changed(nsp, room, present));
+    this.rooms = new RoomIndex((nsp, room, present, own) => {
+      this.presence.changed(nsp, room, present);
+      if (present && !own) this.roomAppeared = true;
+    });
 
     const { httpServer, port, host, serveClient, publicAddress, maxPendingPackets, pendingTimeout, ...rest } = opts;
     const engineOpts = stripClusterOptions(rest);
@@ -354,9 +362,37 @@ export class IoNode extends EventEmitter {
 
   /**
    * Frames from app-nodes, through the inbox or (co-located fast path) by a direct call.
+   *
+   * When a join makes a named room appear on this io-node, the frames after it wait until the
+   * announcement is out: other app-nodes route broadcasts by it, and a client whose join was
+   * confirmed (a write after the join) must get every broadcast to the room sent after that, from
+   * any app-node, as with one Socket.IO server or the redis-adapter. Rooms named by a socket's id
+   * and rooms already present here cost no wait.
    * @internal
    */
   handleFrame(from: string, frame: Frame): void {
+    if (this.framesOnHold) {
+      this.waitingFrames.push([from, frame]);
+      return;
+    }
+    this.applyFrame(from, frame);
+    if (!this.roomAppeared) return;
+    this.roomAppeared = false;
+    this.framesOnHold = true;
+    void this.presence.announceNow(PRESENCE_WAIT_MS).then(() => {
+      this.framesOnHold = false;
+      while (!this.framesOnHold && this.waitingFrames.length > 0) {
+        const [f, next] = this.waitingFrames.shift()!;
+        try {
+          this.handleFrame(f, next);
+        } catch (err) {
+          warn("io-frame", `io-node ${this.id}: frame from ${f} failed: ${(err as Error).stack}`);
+        }
+      }
+    });
+  }
+
+  private applyFrame(from: string, frame: Frame): void {
     switch (frame.type) {
       case FrameType.WRITE:
         return this.onWrite(from, frame.connId, frame.data, frame.compress, frame.volatile, frame.options);
@@ -529,6 +565,9 @@ export class IoNode extends EventEmitter {
     debug("io-node %s closed", this.id);
   }
 }
+
+/** How long frames may wait for a room's announcement when Redis does not answer. */
+const PRESENCE_WAIT_MS = 200;
 
 const HELD = Symbol("held connection");
 type HeldSocket = EioSocket & { [HELD]: HeldConnection };

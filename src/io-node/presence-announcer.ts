@@ -1,6 +1,7 @@
 import { debug as makeDebug, warn } from "../log";
 import { encodePresence, PRESENCE_CHANNEL, PRESENCE_SYNC_CHANNEL } from "../protocol/presence";
 import type { Transport, Unsubscribe } from "../transport/transport";
+import { withTimeout } from "../cluster/with-timeout";
 
 const debug = makeDebug("presence");
 
@@ -43,12 +44,20 @@ export class PresenceAnnouncer {
     }
   }
 
-  private readonly flush = (): void => {
+  /**
+   * Publishes what is pending now; resolves when Redis has taken it (and handed it to every
+   * subscriber), or after `maxWaitMs` when Redis does not answer.
+   */
+  announceNow(maxWaitMs: number): Promise<unknown> {
+    return withTimeout(this.flush() ?? Promise.resolve(), maxWaitMs);
+  }
+
+  private readonly flush = (): Promise<void> | undefined => {
     this.scheduled = false;
-    if (this.pending.size === 0 || this.closed) return;
+    if (this.pending.size === 0 || this.closed) return undefined;
     const changes = [...this.pending.values()];
     this.pending.clear();
-    this.publish(encodePresence({ from: this.nodeId, seq: ++this.seq, snapshot: false, changes }));
+    return this.publish(encodePresence({ from: this.nodeId, seq: ++this.seq, snapshot: false, changes }));
   };
 
   private publishSnapshot(): void {
@@ -60,8 +69,8 @@ export class PresenceAnnouncer {
     this.publish(encodePresence({ from: this.nodeId, seq: this.seq, snapshot: true, changes }));
   }
 
-  private publish(payload: Buffer): void {
-    this.transport.publish(PRESENCE_CHANNEL, payload).catch((err: Error) => {
+  private publish(payload: Buffer): Promise<void> {
+    return this.transport.publish(PRESENCE_CHANNEL, payload).catch((err: Error) => {
       // the app-nodes notice the gap through the counter in the registry and ask for a snapshot
       warn("presence-publish", `io-node ${this.nodeId}: room presence not published: ${err.message}`);
     });

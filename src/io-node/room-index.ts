@@ -34,8 +34,11 @@ function takeOwn(m: Membership): boolean {
   return was;
 }
 
-/** Called when a room appears on this io-node (its first member) or vanishes (its last). */
-export type PresenceListener = (nsp: string, room: string, present: boolean) => void;
+/**
+ * Called when a room appears on this io-node (its first member) or vanishes (its last); `own` when
+ * it is a socket's own room (named by its id).
+ */
+export type PresenceListener = (nsp: string, room: string, present: boolean, own: boolean) => void;
 
 /**
  * The io-node's room index: per namespace, room -> the connections whose socket is in it, kept true
@@ -72,7 +75,7 @@ export class RoomIndex {
     if (op === RoomOp.LEAVE) {
       if (!m) return;
       for (const room of rooms) {
-        if (room === sid ? takeOwn(m) : m.rooms?.delete(room)) this.remove(member, nsp, room);
+        if (room === sid ? takeOwn(m) : m.rooms?.delete(room)) this.remove(member, nsp, room, room === sid);
       }
       return;
     }
@@ -91,7 +94,7 @@ export class RoomIndex {
         if (m.rooms?.has(room)) continue;
         (m.rooms ??= new Set()).add(room);
       }
-      this.add(member, nsp, room);
+      this.add(member, nsp, room, room === sid);
     }
   }
 
@@ -100,8 +103,8 @@ export class RoomIndex {
     const m = member.membership(nsp);
     if (!m) return;
     member.setMembership(nsp, undefined);
-    if (m.own) this.remove(member, nsp, m.sid);
-    for (const room of m.rooms ?? []) this.remove(member, nsp, room);
+    if (m.own) this.remove(member, nsp, m.sid, true);
+    for (const room of m.rooms ?? []) this.remove(member, nsp, room, false);
     const all = this.members.get(nsp);
     all?.delete(member);
     if (all?.size === 0) this.members.delete(nsp);
@@ -155,13 +158,13 @@ export class RoomIndex {
     }
   }
 
-  private add(member: RoomMember, nsp: string, room: string): void {
+  private add(member: RoomMember, nsp: string, room: string, own: boolean): void {
     let index = this.namespaces.get(nsp);
     if (!index) this.namespaces.set(nsp, (index = new Map()));
     const entry = index.get(room);
     if (!entry) {
       index.set(room, member);
-      this.onPresence?.(nsp, room, true);
+      this.onPresence?.(nsp, room, true, own);
     } else if (entry instanceof Set) {
       entry.add(member);
     } else if (entry !== member) {
@@ -169,7 +172,7 @@ export class RoomIndex {
     }
   }
 
-  private remove(member: RoomMember, nsp: string, room: string): void {
+  private remove(member: RoomMember, nsp: string, room: string, own: boolean): void {
     const index = this.namespaces.get(nsp);
     const entry = index?.get(room);
     if (!index || !entry) return;
@@ -181,6 +184,6 @@ export class RoomIndex {
     if (entry !== member) return;
     index.delete(room);
     if (index.size === 0) this.namespaces.delete(nsp);
-    this.onPresence?.(nsp, room, false);
+    this.onPresence?.(nsp, room, false, own);
   }
 }
