@@ -454,6 +454,29 @@ export default scenarios("recovery", [
       return seen;
     },
   },
+  ...(["polling", "websocket"] as const).map((transport) => ({
+    name: `${transport} only: the client leaves its io-node and comes back to the same one, recovered with what it missed`,
+    serverOptions: csr({ skipMiddlewares: true }),
+    setup: recoveringServer(),
+    async run(ctx: CompatContext) {
+      const got: unknown[] = [];
+      const c = ctx.client("/", { node: 0, transports: [transport] });
+      recording(c, got);
+      const firstId = await firstSession(ctx, c, got);
+      const gone = nextDisconnect(c);
+      c.io.engine.close();
+      await gone;
+      await awayLongEnough(ctx);
+      // binary and many packets while away (from the other app-node too: "the reconnection lands on the other io-node")
+      ctx.servers[0].to("room1").emit("missed", "binary", Buffer.from([1, 2, 3]));
+      for (let i = 0; i < 20; i++) ctx.servers[0].emit("missed", `burst ${i}`, i);
+      await sleep(100);
+      const back = nextConnect(c);
+      c.connect();
+      await back;
+      return afterReconnect(ctx, c, got, firstId);
+    },
+  })),
   {
     name: "without connectionStateRecovery a reconnection is a new session",
     setup: recoveringServer(),

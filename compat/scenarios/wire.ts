@@ -337,6 +337,49 @@ function invalidInput(name: string, inputs: Array<string | Buffer>, opts: { join
   };
 }
 
+/**
+ * A client that breaks the protocol from its first packets (sent at once, before any reply): what it
+ * receives, whether the server closes the connection, and what the server saw. Socket.IO closes the
+ * whole connection on any of these; a session must not stay half open.
+ */
+function firstPackets(name: string, packets: string[], transport: "websocket" | "polling" = "websocket") {
+  return {
+    name: `protocol violation: ${name}`,
+    setup: recordingServer,
+    async run(ctx: { url(n?: number): string; shared: Shared }) {
+      const disconnected = () => list(ctx.shared, "log").some((l) => typeof l === "string" && l.includes("disconnect"));
+      if (transport === "polling") {
+        const p = await RawPolling.open(ctx.url(0));
+        const post = await p.post(packets);
+        // the server's answers, until it closes the session (a GET then fails) or sends nothing more
+        const got: unknown[] = [];
+        for (let i = 0; i < 4; i++) {
+          const r = await p.get(1_500);
+          // a noop ("6") only fills a GET that waited while the session closed: when the close lands is timing
+        if (Array.isArray(r)) got.push(...r.filter((m) => m !== "6").map(maskIds));
+          else {
+            got.push(r);
+            break;
+          }
+        }
+        await until(disconnected, 1_000);
+        return { post, got, log: ctx.shared.log };
+      }
+      const { ws } = await wsSession(ctx.url(0));
+      try {
+        for (const p of packets) ws.send(p);
+        ws.send('421["ping"]');
+        const after = (await ws.collect((m) => m === '431["pong"]', 2_000)).map(maskIds);
+        const close = await ws.closed(1_000);
+        if (close !== "open") await until(disconnected, 1_000);
+        return { after, close, log: ctx.shared.log };
+      } finally {
+        ws.close();
+      }
+    },
+  };
+}
+
 export default scenarios("wire", [
   {
     name: "polling handshake response",
@@ -525,6 +568,21 @@ export default scenarios("wire", [
   invalidInput("binary frame without a BINARY_EVENT", [Buffer.from([1, 2, 3])]),
   invalidInput("client sends an Engine.IO ping", ["2"]),
   invalidInput("EVENT named with a reserved name", ['42["disconnect","x"]']),
+  firstPackets("two CONNECT packets to / at once", ["40", "40"]),
+  firstPackets("three CONNECT packets to /nsp at once", ["40/nsp,", "40/nsp,", "40/nsp,"]),
+  firstPackets("EVENT before any CONNECT", ['42["ev","early"]', "40"]),
+  firstPackets("EVENT to /nsp before its CONNECT", ["40", '42/nsp,["ev","early"]', "40/nsp,"]),
+  firstPackets("garbage Socket.IO packet before any CONNECT", ["4xyz", "40"]),
+  firstPackets("CONNECT_ERROR packet from the client", ["40", "44"]),
+  firstPackets("CONNECT then an invalid packet at once", ["40", '42["ev",']),
+  firstPackets("EVENT before any CONNECT over long-polling", ['42["ev","early"]', "40"], "polling"),
+  firstPackets("two CONNECT packets to / over long-polling", ["40", "40"], "polling"),
+  firstPackets("CONNECT with bad JSON auth", ["40{bad", "40"]),
+  firstPackets("CONNECT whose auth is not an object", ['40[1,2]', "40"]),
+  firstPackets("EVENT after leaving /", ["40", "41", '42["ev","late"]']),
+  firstPackets("text packet where a binary attachment is due", ["40", '451-["bin",{"_placeholder":true,"num":0}]', '42["ev","x"]']),
+  firstPackets("invalid packet over long-polling", ["40", "4xyz"], "polling"),
+  firstPackets("CONNECT to /nsp twice over long-polling", ["40/nsp,", "40/nsp,"], "polling"),
   {
     name: "Engine.IO close packet over websocket",
     setup: recordingServer,

@@ -1,6 +1,7 @@
 import { OutboundLink } from "../cluster/outbound-link";
 import { Frame, FrameType, Payload, RoomOp } from "../protocol/frame";
 import { Transport } from "../transport/transport";
+import { clearTimeout, setTimeout } from "../clock";
 
 /** The app-node's side of its relation with one io-node. */
 export interface IoLink {

@@ -2,6 +2,7 @@ import * as msgpack from "notepack.io";
 import type { Session } from "socket.io-adapter";
 import { warn } from "../log";
 import { Transport } from "../transport/transport";
+import { clearInterval, now as clockNow, setInterval } from "../clock";
 
 /** A session as kept in the transport; `since` is when the socket started (for clients with no offset yet). */
 export interface StoredSession {
@@ -46,7 +47,7 @@ export class SessionSnapshots {
 
   /** Writes the sessions that changed, and refreshes the ones about to expire. */
   snapshot(): void {
-    const now = Date.now();
+    const now = clockNow();
     for (const [sid, socket] of this.nsp.sockets) {
       if (typeof socket.pid !== "string") continue;
       let k = this.known.get(sid);
@@ -74,7 +75,7 @@ export class SessionSnapshots {
       pid: session.pid,
       rooms: session.rooms,
       data: session.data,
-      since: k?.since ?? Date.now(),
+      since: k?.since ?? clockNow(),
     });
     if (!buf) return;
     void this.transport.setValue(this.key(session.pid), buf, this.ttl).catch((err: Error) => {

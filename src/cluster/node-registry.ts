@@ -3,6 +3,7 @@ import { hostname } from "os";
 import { debug as makeDebug, warn } from "../log";
 import { CLOSE_WAIT_MS, withTimeout } from "./with-timeout";
 import { Transport, Unsubscribe } from "../transport/transport";
+import { clearInterval, now as clockNow, setInterval } from "../clock";
 
 const debug = makeDebug("registry");
 
@@ -70,7 +71,7 @@ export class NodeRegistry extends EventEmitter {
     private readonly transport: Transport,
     private readonly self: () => Omit<NodeRecord, "seq" | "at" | "pid" | "host" | "startedAt">,
     readonly opts: RegistryOptions,
-    private readonly startedAt = Date.now(),
+    private readonly startedAt = clockNow(),
   ) {
     super();
   }
@@ -109,7 +110,7 @@ export class NodeRegistry extends EventEmitter {
     const record: NodeRecord = {
       ...this.self(),
       seq: ++this.seq,
-      at: Date.now(),
+      at: clockNow(),
       pid: process.pid,
       host: hostname(),
       startedAt: this.startedAt,
@@ -127,7 +128,7 @@ export class NodeRegistry extends EventEmitter {
     this.polling = true;
     try {
       const raw = await this.transport.listNodes();
-      const now = Date.now();
+      const now = clockNow();
       if (this.lastPollAt > 0 && now - this.lastPollAt > this.opts.nodeTimeout / 2) {
         // we could not see the registry for a while: heartbeats may be late through no fault of
         // their senders, so everyone starts a fresh timeout instead of being declared dead

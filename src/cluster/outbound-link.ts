@@ -2,6 +2,7 @@ import { encodeBatch } from "../protocol/codec";
 import { warn } from "../log";
 import { Frame, PROTOCOL_VERSION } from "../protocol/frame";
 import { Transport } from "../transport/transport";
+import { setImmediate } from "../clock";
 
 /**
  * Frames from this node to one peer, sent as one batch per event-loop turn: a broadcast to a

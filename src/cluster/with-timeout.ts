@@ -1,4 +1,5 @@
 /** How long closing a node waits on Redis before it gives up on a goodbye. */
+import { clearTimeout, setTimeout } from "../clock";
 export const CLOSE_WAIT_MS = 2_000;
 
 /** Resolves with `promise`, or with undefined after `ms` (the timer does not keep the process alive). */

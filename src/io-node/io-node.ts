@@ -18,6 +18,7 @@ import { OwnerPicker } from "./owner-picker";
 import { RoomIndex } from "./room-index";
 import { PresenceAnnouncer } from "./presence-announcer";
 import { serveClientBundle } from "../http/socket-io-client";
+import { clearTimeout, setTimeout } from "../clock";
 
 const debug = makeDebug("io-node");
 

@@ -2,6 +2,7 @@ import { debug as makeDebug, warn } from "../log";
 import { encodePresence, PRESENCE_CHANNEL, PRESENCE_SYNC_CHANNEL } from "../protocol/presence";
 import type { Transport, Unsubscribe } from "../transport/transport";
 import { withTimeout } from "../cluster/with-timeout";
+import { setImmediate } from "../clock";
 
 const debug = makeDebug("presence");
 

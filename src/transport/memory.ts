@@ -1,5 +1,6 @@
 import debugModule from "debug";
 import { Transport, Unsubscribe } from "./transport";
+import { now as clockNow, setImmediate } from "../clock";
 
 const debug = debugModule("socket.io-cluster:transport:memory");
 
@@ -102,13 +103,13 @@ export class MemoryTransport implements Transport {
   }
 
   async setValue(key: string, value: Buffer, ttlMs: number): Promise<void> {
-    this.broker.values.set(key, { value, expiresAt: Date.now() + ttlMs });
+    this.broker.values.set(key, { value, expiresAt: clockNow() + ttlMs });
   }
 
   async getValue(key: string): Promise<Buffer | null> {
     const entry = this.broker.values.get(key);
     if (!entry) return null;
-    if (entry.expiresAt < Date.now()) {
+    if (entry.expiresAt < clockNow()) {
       this.broker.values.delete(key);
       return null;
     }
@@ -122,7 +123,7 @@ export class MemoryTransport implements Transport {
   async appendLog(key: string, payload: Buffer, maxLen: number): Promise<string> {
     let log = this.broker.logs.get(key);
     if (!log) this.broker.logs.set(key, (log = []));
-    const now = Date.now();
+    const now = clockNow();
     const b = this.broker;
     if (now > b.lastLogMs) {
       b.lastLogMs = now;

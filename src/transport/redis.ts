@@ -4,6 +4,7 @@ import { Transport, Unsubscribe } from "./transport";
 import { DirectLinks } from "./direct/direct-links";
 import type { LinkAddressOptions } from "./direct/address";
 import type { LinkStats } from "./direct/stats";
+import { clearInterval, now as clockNow, setInterval, setTimeout } from "../clock";
 
 const debug = makeDebug("transport:redis");
 
@@ -35,12 +36,18 @@ function isHeaderField(name: Buffer): boolean {
   return name.length === 1 && name[0] === HEADER_FIELD.charCodeAt(0);
 }
 
+/**
+ * No auto-pipelining: ioredis defers each auto-pipeline with the global `setImmediate` of the
+ * moment, and every later command of the client joins the pending one. An app's test that fakes
+ * the timers for a while (see src/clock.ts) would leave that callback on the fake clock and the
+ * client silent for good: heartbeats, inboxes, pub/sub. The relay already sends one batch per peer
+ * per event-loop turn, so there is little left to pipeline.
+ */
+const CLIENT_DEFAULTS: RedisOptions = { enableAutoPipelining: false, maxRetriesPerRequest: null };
+
 export function createRedisClient(config: RedisConfig): { client: Redis; owned: boolean } {
   if (config instanceof Redis) return { client: config, owned: false };
-  const client =
-    typeof config === "string"
-      ? new Redis(config, { enableAutoPipelining: true, maxRetriesPerRequest: null })
-      : new Redis({ enableAutoPipelining: true, maxRetriesPerRequest: null, ...config });
+  const client = typeof config === "string" ? new Redis(config, CLIENT_DEFAULTS) : new Redis({ ...CLIENT_DEFAULTS, ...config });
   return { client, owned: true };
 }
 
@@ -124,7 +131,7 @@ export class RedisTransport implements Transport {
     add.catch(failed);
     // an inbox nobody writes to any more (its node is gone) expires by itself; refreshing the
     // expiry a few times per TTL is enough, not on every batch
-    const now = Date.now();
+    const now = clockNow();
     if ((this.expiresRefreshed.get(key) ?? 0) < now - this.inboxTtl / 4) {
       this.expiresRefreshed.set(key, now);
       this.cmd.pexpire(key, this.inboxTtl).catch(failed);

@@ -7,6 +7,7 @@ import { PeerLink, PeerLinkContext } from "./peer-link";
 import { InboxSequencer } from "./sequencer";
 import { LinkStats, newLinkStats } from "./stats";
 import { decodeStreamHeader, FROM_BYTES, SECRET_BYTES } from "./wire";
+import { clearTimeout, setTimeout } from "../../clock";
 
 const debug = makeDebug("transport:direct-links");
 

@@ -4,6 +4,7 @@ import { debug as makeDebug, warn } from "../../log";
 import { InboxSequencer } from "./sequencer";
 import { LinkStats } from "./stats";
 import { DATA_SEQ_BYTES, decodeHello, encodeSeqFrame, FrameReader, FrameType, MAX_FRAME_BYTES, MAX_HELLO_BYTES } from "./wire";
+import { clearTimeout, setTimeout } from "../../clock";
 
 const debug = makeDebug("transport:inbound-link");
 

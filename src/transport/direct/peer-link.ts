@@ -12,6 +12,7 @@ import {
   FrameType,
   MAX_REPLY_BYTES,
 } from "./wire";
+import { clearTimeout, setTimeout } from "../../clock";
 
 const debug = makeDebug("transport:peer-link");
 

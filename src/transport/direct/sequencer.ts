@@ -1,4 +1,5 @@
 import { debug as makeDebug, warn } from "../../log";
+import { clearInterval, now as clockNow, setInterval } from "../../clock";
 
 const debug = makeDebug("transport:sequencer");
 
@@ -60,7 +61,7 @@ export class InboxSequencer {
       if (s.held.size > 0) this.drain(s);
       return s.last;
     }
-    if (s.held.size === 0) s.gapSince = Date.now();
+    if (s.held.size === 0) s.gapSince = clockNow();
     s.held.set(seq, payload);
     s.heldBytes += payload.length;
     if (s.held.size > MAX_HELD || s.heldBytes > MAX_HELD_BYTES) {
@@ -110,7 +111,7 @@ export class InboxSequencer {
       this.safeDeliver(next);
       next = s.held.get(s.last + 1);
     }
-    if (s.held.size > 0) s.gapSince = Date.now();
+    if (s.held.size > 0) s.gapSince = clockNow();
   }
 
   /** Gives up on the missing seqs: continues from the lowest held one. */
@@ -124,7 +125,7 @@ export class InboxSequencer {
   }
 
   private skipStaleGaps(): void {
-    const now = Date.now();
+    const now = clockNow();
     for (const [from, s] of this.senders) {
       if (s.held.size === 0 || now - s.gapSince < GAP_TIMEOUT_MS) continue;
       warn("link-gap", `${this.nodeId}: seq ${s.last + 1} from ${from} never arrived: skipping the gap`);
