@@ -8,7 +8,7 @@ import { dirname, join } from "path";
 import type { Server as HttpServer } from "http";
 import { Server as PlainServer } from "socket.io";
 import { Server } from "../src";
-import { ClientSocket, connect, createClient, httpServer, once, pollingHandshake, request, track, waitFor } from "./helpers";
+import { ClientSocket, connect, createClient, httpServer, once, pollingHandshake, redisUrl, request, track, uniquePrefix, waitFor } from "./helpers";
 
 type AnyServer = PlainServer;
 type Make = (srv: HttpServer, opts?: Record<string, unknown>) => AnyServer;
@@ -406,6 +406,31 @@ describe("embedded (no Redis) behaves like plain socket.io", () => {
         reason: "transport error",
       },
     );
+  });
+
+  it("io.engine is the Engine.IO server, and io.attach(srv, opts) merges its options with the constructor's as socket.io does", async () => {
+    const observe = async (make: (opts: Record<string, unknown>) => AnyServer) => {
+      const { server, url } = await httpServer();
+      // the constructor's options win over attach's; attach's fill in what the constructor left out
+      const io = track(make({ pingInterval: 3_000, maxHttpBufferSize: 4_000 }), "attached server");
+      io.attach(server, { pingInterval: 9_000, pingTimeout: 7_000, path: "/merged" } as never);
+      await (io as unknown as { ready?: () => Promise<void> }).ready?.();
+      io.on("connection", (s) => s.on("echo", (x: unknown, cb: (y: unknown) => void) => cb(x)));
+      const engineOpts = (io.engine as unknown as { opts: Record<string, unknown> }).opts;
+      const client = await connect(url, { path: "/merged" });
+      const echoed = await client.emitWithAck("echo", "x");
+      return {
+        opts: { pingInterval: engineOpts.pingInterval, pingTimeout: engineOpts.pingTimeout, maxHttpBufferSize: engineOpts.maxHttpBufferSize, path: engineOpts.path },
+        clientPingInterval: (client.io.engine as unknown as { _pingInterval: number })._pingInterval,
+        echoed,
+      };
+    };
+    const plain = await observe((opts) => new PlainServer(opts));
+    expect(plain).to.deep.equal({ opts: { pingInterval: 3_000, pingTimeout: 7_000, maxHttpBufferSize: 4_000, path: "/merged" }, clientPingInterval: 3_000, echoed: "x" });
+    expect(await observe((opts) => new Server(opts) as unknown as AnyServer), "embedded").to.deep.equal(plain);
+    const colocated = (opts: Record<string, unknown>) =>
+      new Server({ ...opts, cluster: { redis: redisUrl(), prefix: uniquePrefix("attach"), localFastPath: false } }) as unknown as AnyServer;
+    expect(await observe(colocated), "over Redis").to.deep.equal(plain);
   });
 
   it("serves the client bundle like plain socket.io (serveClient default)", async () => {

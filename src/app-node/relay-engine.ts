@@ -16,6 +16,11 @@ const ENGINE_EVENTS = new Set<string | symbol>(["headers", "initial_headers", "c
  */
 export class RelayEngine extends EventEmitter {
   readonly clients = new Map<string, RelayConnection>();
+  /**
+   * The Engine.IO options of this server, with Engine.IO's defaults, as on a plain Socket.IO
+   * server's engine (the io-nodes apply them; with `attach(srv, opts)`, merged as socket.io does).
+   */
+  opts: Record<string, unknown> = {};
   private localEngine?: EngineServer;
 
   /** The Engine.IO server of a co-located io-node, which receives engine-level hooks. @internal */

@@ -1,16 +1,28 @@
+import { EventEmitter } from "events";
 import { createServer, Server as HttpServer } from "http";
+import { Server as EngineServer } from "engine.io";
 import type { Server as HTTPSServer } from "https";
 import type { Http2SecureServer, Http2Server } from "http2";
 import { Server as SocketIOServer, ServerOptions as SocketIOServerOptions, DefaultEventsMap } from "socket.io";
 import type { EventsMap } from "socket.io/dist/typed-events";
 import { debug as makeDebug } from "../log";
-import { ClusterOptions, resolveClusterOptions, ResolvedClusterOptions } from "../options";
+import { ClusterOptions, newNodeId, resolveClusterOptions, ResolvedClusterOptions } from "../options";
 import type { Transport } from "../transport/transport";
 import { IoNode, stripClusterOptions } from "../io-node/io-node";
 import { AppNode } from "./app-node";
 import { createRelayAdapter } from "./cluster-adapter";
 
 const debug = makeDebug("server");
+
+/**
+ * The options an Engine.IO server given these would hold (its defaults filled in), for
+ * `io.engine.opts` on an app-node, whose connections are held by io-nodes. The throw-away server
+ * opens no handle (its WebSocket server is `noServer`).
+ */
+function engineDefaults(opts: Partial<ServerOptions>): Record<string, unknown> {
+  const { cluster: _cluster, ...rest } = opts as Record<string, unknown>;
+  return new EngineServer(rest).opts as unknown as Record<string, unknown>;
+}
 
 type TServerInstance = HttpServer | HTTPSServer | Http2SecureServer | Http2Server;
 
@@ -22,14 +34,19 @@ export interface ServerOptions extends SocketIOServerOptions {
 
 interface ClusterRuntime {
   options: ResolvedClusterOptions;
-  appNode: AppNode;
+  /** Absent when embedded: Socket.IO then runs on its own Engine.IO server, as plain Socket.IO. */
+  appNode?: AppNode;
   ioNode?: IoNode;
+  /** The node ids `io.cluster` reports (an embedded server has no nodes, but keeps stable ids). */
+  appNodeId: string;
+  ioNodeId?: string;
 }
 
 /**
  * A drop-in replacement for Socket.IO's `Server`. The application code is Socket.IO's own; the
  * server is an app-node bound to a relay engine, and when given an HTTP server (or a port) it also
- * hosts an io-node there.
+ * hosts an io-node there. Without a cluster (no `cluster.redis`, no env, no shared transport) it is
+ * plain Socket.IO on its own Engine.IO server: `io.engine` is that server, with its `opts`.
  *
  * @example
  * const { Server } = require("socket.io-cluster");
@@ -57,8 +74,8 @@ export class Server<
   get cluster(): { appNodeId: string; ioNodeId?: string; clustered: boolean; prefix: string } {
     const rt = this.ensureRuntime();
     return {
-      appNodeId: rt.appNode.id,
-      ioNodeId: rt.ioNode?.id,
+      appNodeId: rt.appNodeId,
+      ioNodeId: rt.ioNodeId,
       clustered: rt.options.clustered,
       prefix: rt.options.prefix,
     };
@@ -72,15 +89,23 @@ export class Server<
   /** Resolves when this node has joined its cluster (registered and reading its inbox). */
   async ready(): Promise<void> {
     const rt = this.ensureRuntime();
-    await Promise.all([rt.appNode.ready(), rt.ioNode?.ready()]);
+    await Promise.all([rt.appNode?.ready(), rt.ioNode?.ready()]);
   }
 
   private ensureRuntime(): ClusterRuntime {
     if (this.runtime) return this.runtime;
     const opts = (this as unknown as { opts: Partial<ServerOptions> }).opts;
     const options = resolveClusterOptions(opts.cluster);
+    if (!options.clustered) {
+      // alone, nothing needs relaying: Socket.IO's own attach() creates the real Engine.IO server,
+      // so every engine behaviour (options, volatile, compression, HTTP answers) is plain Socket.IO's
+      this.runtime = { options, appNodeId: newNodeId("app") };
+      debug("embedded: plain Socket.IO on Engine.IO");
+      return this.runtime;
+    }
     const appNode = new AppNode(options);
-    this.runtime = { options, appNode };
+    this.runtime = { options, appNode, appNodeId: appNode.id };
+    appNode.engine.opts = engineDefaults({ ...opts, path: opts.path || (this as unknown as { _path: string })._path });
     // between app-nodes, Socket.IO's cluster adapter over our transport, unless the app chose one
     if (options.clustered && !opts.adapter) {
       this.adapter(createRelayAdapter(options.transport, options, appNode) as never);
@@ -103,6 +128,11 @@ export class Server<
     }
     if (Number(srv) == (srv as unknown as number)) srv = Number(srv);
     const rt = this.ensureRuntime();
+    if (!rt.appNode) {
+      super.attach(srv, opts);
+      rt.ioNodeId ??= newNodeId("io");
+      return this;
+    }
     if (rt.ioNode) throw new Error("socket.io-cluster: this server is already attached to an HTTP server");
     let httpServer: HttpServer;
     if (typeof srv === "number") {
@@ -128,6 +158,9 @@ export class Server<
     rt.appNode.engine._setLocalEngine(ioNode.engine);
     if (rt.options.localFastPath) rt.appNode.attachLocalIoNode(ioNode.id, ioNode);
     rt.ioNode = ioNode;
+    rt.ioNodeId = ioNode.id;
+    // what `io.engine.opts` shows: the merged options, as socket.io's attach() gives its engine
+    rt.appNode.engine.opts = engineDefaults(opts);
     if (self._serveClient) self.attachServe(httpServer);
     self.httpServer = httpServer;
     return this;
@@ -150,6 +183,11 @@ export class Server<
    */
   async handOver(): Promise<void> {
     const rt = this.ensureRuntime();
+    if (!rt.appNode) {
+      // alone there is no other app-node to take the connections: stopping closes them
+      await this.close();
+      return;
+    }
     for (const nsp of (this as unknown as { _nsps: Map<string, { adapter: { snapshotNow?(): void } }> })._nsps.values()) {
       nsp.adapter.snapshotNow?.();
     }
@@ -172,10 +210,14 @@ export class Server<
   override async close(fn?: (err?: Error) => void): Promise<void> {
     const rt = this.runtime;
     let error: Error | undefined;
+    // an embedded server never attached has no engine; plain Socket.IO would throw on it
+    if (!this.engine) this.bind(new EventEmitter() as never);
+    if (!(this.engine as { close?: unknown }).close) (this.engine as unknown as { close(): void }).close = () => undefined;
     await super.close((err) => (error = err));
     if (rt) {
       await rt.ioNode?.close();
-      await rt.appNode.close();
+      await rt.appNode?.close();
+      if (!rt.appNode && rt.options.ownsTransport) await rt.options.transport.close();
     }
     fn?.(error);
   }

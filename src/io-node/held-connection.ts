@@ -39,6 +39,11 @@ export class HeldConnection implements RoomMember {
   sentInfo?: string;
   pickMark = 0;
   skipMark = 0;
+  /**
+   * A volatile binary packet arrives as one write per part; its attachments share the fate its
+   * header met (sent or dropped), as Socket.IO checks `writable` once per packet.
+   */
+  volatileParts?: { keep: boolean; left: number };
 
   /** Whether the client came over TLS (read once: the request's socket may be gone at a re-home). */
   private readonly secure: boolean;

@@ -10,7 +10,7 @@ import { ClusterOptions, newNodeId, resolveClusterOptions, ResolvedClusterOption
 import type { Transport } from "../transport/transport";
 import WebSocket from "ws";
 import { Batch, BroadcastFlag, CloseDescription, Frame, FrameType, Handshake, Payload, RoomOp } from "../protocol/frame";
-import { connectPacket, packetJsonBody, packetNamespace, packetType, SioType, trailingOffset } from "../protocol/socketio-peek";
+import { attachmentCount, connectPacket, packetJsonBody, packetNamespace, packetType, SioType, trailingOffset } from "../protocol/socketio-peek";
 import { OutboundLink } from "../cluster/outbound-link";
 import { AppLink, FrameSink, LocalAppLink, RemoteAppLink } from "./app-link";
 import { HeldConnection } from "./held-connection";
@@ -449,7 +449,7 @@ export class IoNode extends EventEmitter {
         }
       }
     }
-    if (volatile && !hc.socket.transport.writable) return;
+    if (volatile && !keepVolatile(hc, data)) return;
     this.messages++;
     hc.socket.write(data, options ?? { compress });
   }
@@ -605,6 +605,19 @@ const CLUSTER_KEYS = new Set([
 ]);
 
 /** Engine.IO options out of a bag that may also hold cluster and Socket.IO options. */
+/** Whether a volatile part goes out: a header while the transport is writable, an attachment as its header. */
+function keepVolatile(hc: HeldConnection, data: Payload): boolean {
+  const parts = hc.volatileParts;
+  if (parts && typeof data !== "string") {
+    if (--parts.left === 0) hc.volatileParts = undefined;
+    return parts.keep;
+  }
+  const keep = hc.socket.transport.writable;
+  const n = attachmentCount(data);
+  hc.volatileParts = n > 0 ? { keep, left: n } : undefined;
+  return keep;
+}
+
 export function stripClusterOptions<T extends object>(opts: T): Partial<EngineServerOptions> & AttachOptions {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(opts)) if (!CLUSTER_KEYS.has(k)) out[k] = v;

@@ -17,6 +17,15 @@ export function packetType(packet: string | Buffer): number {
   return typeof packet === "string" && packet.length > 0 ? packet.charCodeAt(0) : -1;
 }
 
+/** How many binary attachments follow a packet (the "<n>-" of BINARY_EVENT / BINARY_ACK), else 0. */
+export function attachmentCount(packet: string | Buffer): number {
+  if (typeof packet !== "string") return 0;
+  const type = packet.charCodeAt(0);
+  if (type !== SioType.BINARY_EVENT && type !== 54) return 0;
+  const dash = packet.indexOf("-", 1);
+  return dash === -1 ? 0 : Number(packet.slice(1, dash)) || 0;
+}
+
 /** The namespace a packet is addressed to ("/" unless the packet names one). */
 export function packetNamespace(packet: string): string {
   // binary packets carry "<attachments>-" before the namespace
