@@ -41,7 +41,11 @@ export interface ClusterOptions {
    */
   nodeTimeout?: number;
   /**
-   * ms an inter-app-node request (fetchSockets, serverSideEmit with ack, broadcast acks) waits.
+   * ms `serverSideEmit` with an ack and `adapter.allRooms()` wait for the other app-nodes, as the
+   * redis-adapter's option of that name: then the ack gets `Error("timeout reached: only N
+   * responses received out of M")` and the responses so far, and `allRooms()` rejects.
+   * (`fetchSockets` waits `timeout(ms)` or 5 s, as with socket.io-adapter; broadcast acks wait
+   * their own `timeout(ms)`.)
    * @default 5000
    */
   requestsTimeout?: number;
@@ -114,6 +118,10 @@ export function resolveClusterOptions(opts: ClusterOptions = {}): ResolvedCluste
   if (nodeTimeout <= heartbeatInterval) {
     throw new Error(`nodeTimeout (${nodeTimeout}) must be larger than heartbeatInterval (${heartbeatInterval})`);
   }
+  const requestsTimeout = opts.requestsTimeout ?? 5000;
+  if (!Number.isFinite(requestsTimeout) || requestsTimeout <= 0) {
+    throw new Error(`requestsTimeout must be a positive number of ms, got ${String(opts.requestsTimeout)}`);
+  }
   return {
     transport,
     ownsTransport,
@@ -123,7 +131,7 @@ export function resolveClusterOptions(opts: ClusterOptions = {}): ResolvedCluste
     ownerStrategy: opts.ownerStrategy ?? "round-robin",
     heartbeatInterval,
     nodeTimeout,
-    requestsTimeout: opts.requestsTimeout ?? 5000,
+    requestsTimeout,
   };
 }
 
