@@ -25,6 +25,7 @@ import {
   waitFor,
   waitForPeers,
 } from "./helpers";
+import { spawnNode } from "./helpers/processes";
 
 type AnyServer = PlainServer;
 
@@ -34,6 +35,8 @@ interface Deployment {
   connect(i: number, nsp: string, auth: Record<string, unknown>): Promise<ClientSocket>;
   /** Index of the server that owns the socket `id` of `nsp`. */
   ownerOf(id: string, nsp: string): number;
+  /** Environment for test/fixtures/ping-node.ts to join this deployment as one more server. */
+  childEnv: Record<string, string>;
 }
 
 interface DeploymentOptions {
@@ -50,11 +53,11 @@ function allRooms(io: AnyServer, nsp: string): Promise<Set<string>> {
 }
 
 /** Waits until every server's adapter of `nsp` counts `n` servers (pub/sub subscribed, peers heard). */
-async function serversMeet(servers: AnyServer[], nsp = "/"): Promise<void> {
+async function serversMeet(servers: AnyServer[], n = servers.length, nsp = "/"): Promise<void> {
   await waitFor(
-    async () => (await Promise.all(servers.map((s) => s.of(nsp).adapter.serverCount()))).every((c) => c === servers.length),
+    async () => (await Promise.all(servers.map((s) => s.of(nsp).adapter.serverCount()))).every((c) => c === n),
     10_000,
-    `every adapter of ${nsp} to count ${servers.length} servers`,
+    `every adapter of ${nsp} to count ${n} servers`,
   );
 }
 
@@ -82,6 +85,7 @@ async function redisAdapterDeployment(opts: DeploymentOptions): Promise<Deployme
     servers,
     connect: (i, nsp, auth) => connect(urls[i] + (nsp === "/" ? "" : nsp), { auth }),
     ownerOf: (id, nsp) => servers.findIndex((s) => s.of(nsp).sockets.has(id)),
+    childEnv: { KIND: "redis-adapter", REDIS_URL: redisUrl(), KEY: key },
   };
 }
 
@@ -97,6 +101,7 @@ async function clusterDeployment(kind: "split" | "colocated", opts: DeploymentOp
       // the io-node hands connections to the app-nodes in turn: placement is its choice
       connect: (_i, nsp, auth) => fx.connect(0, { auth }, nsp),
       ownerOf: (id, nsp) => servers.findIndex((s) => s.of(nsp).sockets.has(id)),
+      childEnv: clusterChildEnv(fx.prefix),
     };
   }
   const prefix = uniquePrefix("colocated");
@@ -118,7 +123,12 @@ async function clusterDeployment(kind: "split" | "colocated", opts: DeploymentOp
     servers,
     connect: (i, nsp, auth) => connect(urls[i] + (nsp === "/" ? "" : nsp), { auth }),
     ownerOf: (id, nsp) => servers.findIndex((s) => s.of(nsp).sockets.has(id)),
+    childEnv: clusterChildEnv(prefix),
   };
+}
+
+function clusterChildEnv(prefix: string): Record<string, string> {
+  return { KIND: "cluster", REDIS_URL: redisUrl(), PREFIX: prefix, HEARTBEAT: String(FAST.heartbeatInterval), NODE_TIMEOUT: String(FAST.nodeTimeout) };
 }
 
 function deploy(kind: Kind, opts: DeploymentOptions): Promise<Deployment> {
@@ -240,4 +250,28 @@ describe("the redis-adapter's API, on our app-nodes", function () {
     const responses = (await d.servers[0].serverSideEmitWithAck("ping")) as string[];
     return responses.sort();
   }, ["pong from 1", "pong from 2"]);
+
+  // A frozen process keeps its Redis connections (the redis-adapter still counts it) but stops
+  // its heartbeats (our app-nodes notice it dead after nodeTimeout, while the request waits).
+  parity("serverSideEmit with an ack while one server's process is frozen (SIGSTOP)", async (kind) => {
+    const d = await deploy(kind, {
+      servers: 2,
+      // longer than it takes our app-nodes to call the frozen one dead (nodeTimeout + 1 s sweep)
+      requestsTimeout: 2_500,
+      setup: (io, index) => io.on("ping", (ack: (r: string) => void) => ack(`pong from ${index}`)),
+    });
+    const child = await spawnNode("ping-node", { ...d.childEnv, NAME: "child" });
+    onCleanup(() => child.kill(), "ping-node");
+    await serversMeet(d.servers, 3);
+    const answered = (await d.servers[0].serverSideEmitWithAck("ping")) as string[];
+    child.proc.kill("SIGSTOP");
+    const frozen = await d.servers[0].serverSideEmitWithAck("ping").then(
+      (responses) => ({ resolved: responses }),
+      (err: Error & { responses?: unknown[] }) => ({ rejected: err.message, responses: err.responses }),
+    );
+    return { answered: answered.sort(), frozen };
+  }, {
+    answered: ["pong from 1", "pong from child"],
+    frozen: { rejected: "timeout reached: only 1 responses received out of 2", responses: ["pong from 1"] },
+  });
 });
