@@ -104,6 +104,11 @@ export function resolveClusterOptions(opts: ClusterOptions = {}): ResolvedCluste
   if (!/^[\w.:-]{1,64}$/.test(prefix)) {
     throw new Error(`cluster prefix "${prefix}" must be 1-64 characters of letters, digits, _ . : -`);
   }
+  // checked before a transport exists: a bad option must not leave Redis connections behind
+  const requestsTimeout = opts.requestsTimeout ?? 5000;
+  if (!Number.isFinite(requestsTimeout) || requestsTimeout <= 0) {
+    throw new Error(`requestsTimeout must be a positive number of ms, got ${String(opts.requestsTimeout)}`);
+  }
   const redis = opts.redis ?? (process.env.SOCKET_IO_CLUSTER_REDIS_URL || undefined);
   let transport = opts.transport;
   const ownsTransport = !transport;
@@ -117,10 +122,6 @@ export function resolveClusterOptions(opts: ClusterOptions = {}): ResolvedCluste
   const nodeTimeout = opts.nodeTimeout ?? envNumber("SOCKET_IO_CLUSTER_NODE_TIMEOUT") ?? 5000;
   if (nodeTimeout <= heartbeatInterval) {
     throw new Error(`nodeTimeout (${nodeTimeout}) must be larger than heartbeatInterval (${heartbeatInterval})`);
-  }
-  const requestsTimeout = opts.requestsTimeout ?? 5000;
-  if (!Number.isFinite(requestsTimeout) || requestsTimeout <= 0) {
-    throw new Error(`requestsTimeout must be a positive number of ms, got ${String(opts.requestsTimeout)}`);
   }
   return {
     transport,

@@ -251,6 +251,20 @@ describe("the redis-adapter's API, on our app-nodes", function () {
     return responses.sort();
   }, ["pong from 1", "pong from 2"]);
 
+  parity("requestsTimeout: 5000 ms unless given, and the adapter is given it", async (kind) => {
+    const timeoutOf = async (requestsTimeout?: number) => {
+      const d = await deploy(kind, { servers: 1, requestsTimeout, setup: () => undefined });
+      return (d.servers[0].of("/").adapter as unknown as { requestsTimeout?: number }).requestsTimeout;
+    };
+    return { byDefault: await timeoutOf(), given: await timeoutOf(1234) };
+  }, { byDefault: 5000, given: 1234 });
+
+  it("requestsTimeout must be a positive number of ms", () => {
+    for (const bad of [0, -1, NaN, Infinity]) {
+      expect(() => new Server({ cluster: { redis: redisUrl(), requestsTimeout: bad } })).to.throw(/requestsTimeout/);
+    }
+  });
+
   // A frozen process keeps its Redis connections (the redis-adapter still counts it) but stops
   // its heartbeats (our app-nodes notice it dead after nodeTimeout, while the request waits).
   parity("serverSideEmit with an ack while one server's process is frozen (SIGSTOP)", async (kind) => {
