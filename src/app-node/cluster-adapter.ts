@@ -58,7 +58,7 @@ const enum RelayMessageType {
 /**
  * A question this app-node asked the others: done when as many app-nodes answered as there were
  * others when it was asked, failed when `requestsTimeout` passes first. As with the redis-adapter,
- * an app-node that dies meanwhile is not waited for less: the request then ends in the timeout.
+ * an app-node that dies while the request waits still counts: the request then ends in the timeout.
  */
 interface PeerRequest {
   expected: number;
