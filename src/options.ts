@@ -41,7 +41,11 @@ export interface ClusterOptions {
    */
   nodeTimeout?: number;
   /**
-   * ms an inter-app-node request (fetchSockets, serverSideEmit with ack, broadcast acks) waits.
+   * ms `serverSideEmit` with an ack and `adapter.allRooms()` wait for the other app-nodes, as the
+   * redis-adapter's option of that name: then the ack gets `Error("timeout reached: only N
+   * responses received out of M")` and the responses so far, and `allRooms()` rejects.
+   * (`fetchSockets` waits `timeout(ms)` or 5 s, as with socket.io-adapter; broadcast acks wait
+   * their own `timeout(ms)`.)
    * @default 5000
    */
   requestsTimeout?: number;
@@ -100,6 +104,11 @@ export function resolveClusterOptions(opts: ClusterOptions = {}): ResolvedCluste
   if (!/^[\w.:-]{1,64}$/.test(prefix)) {
     throw new Error(`cluster prefix "${prefix}" must be 1-64 characters of letters, digits, _ . : -`);
   }
+  // checked before a transport exists: a bad option must not leave Redis connections behind
+  const requestsTimeout = opts.requestsTimeout ?? 5000;
+  if (!Number.isFinite(requestsTimeout) || requestsTimeout <= 0) {
+    throw new Error(`requestsTimeout must be a positive number of ms, got ${String(opts.requestsTimeout)}`);
+  }
   const redis = opts.redis ?? (process.env.SOCKET_IO_CLUSTER_REDIS_URL || undefined);
   let transport = opts.transport;
   const ownsTransport = !transport;
@@ -123,7 +132,7 @@ export function resolveClusterOptions(opts: ClusterOptions = {}): ResolvedCluste
     ownerStrategy: opts.ownerStrategy ?? "round-robin",
     heartbeatInterval,
     nodeTimeout,
-    requestsTimeout: opts.requestsTimeout ?? 5000,
+    requestsTimeout,
   };
 }
 

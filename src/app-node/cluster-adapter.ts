@@ -11,6 +11,7 @@ import {
   PrivateSessionId,
   Session,
 } from "socket.io-adapter";
+import { randomBytes } from "crypto";
 import * as msgpack from "notepack.io";
 import { debug as makeDebug, warn } from "../log";
 import { Transport, Unsubscribe } from "../transport/transport";
@@ -27,6 +28,8 @@ const debug = makeDebug("adapter");
 export interface RelayAdapterOptions {
   heartbeatInterval: number;
   nodeTimeout: number;
+  /** ms `serverSideEmit` with an ack and `allRooms()` wait for the other app-nodes. */
+  requestsTimeout: number;
 }
 
 /** How broadcasts reach the io-nodes: the app-node's links and its picture of room presence. */
@@ -47,6 +50,23 @@ const enum RelayMessageType {
   OUTGOING_IN_USE = 102,
   /** A broadcast each app-node sends for its own sockets, in channel order (see `orderedUntil`). */
   ORDERED_BROADCAST = 103,
+  /** `allRooms()`: every other app-node answers with the rooms of its namespace. */
+  ALL_ROOMS = 104,
+  ALL_ROOMS_RESPONSE = 105,
+}
+
+/**
+ * A question this app-node asked the others: done when as many app-nodes answered as there were
+ * others when it was asked, failed when `requestsTimeout` passes first. As with the redis-adapter,
+ * an app-node that dies while the request waits still counts: the request then ends in the timeout.
+ */
+interface PeerRequest {
+  expected: number;
+  answered: Set<string>;
+  timer: NodeJS.Timeout;
+  answer(data: any): void;
+  complete(): void;
+  timeout(): void;
 }
 
 /** Packets kept for connection state recovery, per namespace (the log is trimmed beyond). */
@@ -86,6 +106,9 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
    */
   private orderedUntil = 0;
   private readonly orderedWindow: number;
+  private readonly requestsTimeout: number;
+  /** Our own requests to the other app-nodes, by request id (socket.io-adapter keeps its own). */
+  private readonly peerRequests = new Map<string, PeerRequest>();
 
   constructor(
     nsp: any,
@@ -95,6 +118,7 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
   ) {
     super(nsp, { heartbeatInterval: opts.heartbeatInterval, heartbeatTimeout: opts.nodeTimeout });
     this.orderedWindow = opts.heartbeatInterval;
+    this.requestsTimeout = opts.requestsTimeout;
     this.channel = `adapter#${nsp.name}`;
     this.responseChannel = `adapter#${nsp.name}#${this.uid}`;
     this.logKey = `log#${nsp.name}`;
@@ -236,6 +260,15 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
         else this.sendToIoNodes(packet, bopts);
         return;
       }
+      case RelayMessageType.ALL_ROOMS: {
+        const requestId = (m.data as { requestId?: unknown } | undefined)?.requestId;
+        if (typeof requestId !== "string") return;
+        this.publishResponse(m.uid, {
+          type: RelayMessageType.ALL_ROOMS_RESPONSE,
+          data: { requestId, rooms: [...this.rooms.keys()] },
+        } as never);
+        return;
+      }
       case RelayMessageType.OUTGOING_NOTIFY:
         if (this.outgoingInUse && m.data) {
           const packet = m.data.packet;
@@ -243,6 +276,79 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
         }
         return;
     }
+  }
+
+  /**
+   * `serverSideEmit` with an ack, as the redis-adapter does it: the ack gets
+   * `(null, responses)` once every other app-node answered, or, when `requestsTimeout` passes
+   * first, `(Error("timeout reached: only N responses received out of M"), responses so far)`.
+   * (socket.io-adapter's own version waits a fixed 5 s, words its error otherwise and ends the
+   * request early, without error, when a silent peer's heartbeat lapses.)
+   *
+   * @example
+   * io.serverSideEmit("ping", (err, responses) => { if (err) console.log(err.message, responses); });
+   * const responses = await io.serverSideEmitWithAck("ping"); // rejects with err.responses
+   */
+  override async serverSideEmit(packet: any[]): Promise<any> {
+    if (typeof packet[packet.length - 1] !== "function") return super.serverSideEmit(packet);
+    const ack = packet.pop() as (err: Error | null, responses: unknown[]) => void;
+    const expected = (await this.serverCount()) - 1;
+    if (expected <= 0) return ack(null, []);
+    const responses: unknown[] = [];
+    const requestId = this.ask(expected, {
+      answer: (data) => responses.push(data?.packet),
+      complete: () => ack(null, responses),
+      timeout: () => ack(new Error(`timeout reached: only ${responses.length} responses received out of ${expected}`), responses),
+    });
+    this.publish({ type: MessageType.SERVER_SIDE_EMIT, data: { requestId, packet } });
+  }
+
+  /**
+   * Every room of this namespace on every app-node (socket ids included, as they are rooms), as
+   * the redis-adapter's `allRooms()`; rejects when an app-node does not answer in `requestsTimeout`.
+   *
+   * @example
+   * const rooms = await (io.of("/").adapter as any).allRooms(); // Set { "room1", "<socket id>", ... }
+   */
+  async allRooms(): Promise<Set<Room>> {
+    const rooms = new Set<Room>(this.rooms.keys());
+    const expected = (await this.serverCount()) - 1;
+    if (expected <= 0) return rooms;
+    return new Promise((resolve, reject) => {
+      const requestId = this.ask(expected, {
+        answer: (data) => {
+          if (Array.isArray(data?.rooms)) for (const room of data.rooms) rooms.add(room);
+        },
+        complete: () => resolve(rooms),
+        timeout: () => reject(new Error("timeout reached while waiting for allRooms response")),
+      });
+      this.publish({ type: RelayMessageType.ALL_ROOMS, data: { requestId } } as never);
+    });
+  }
+
+  /** Opens a request to `expected` other app-nodes; returns its id, to be sent with the question. */
+  private ask(expected: number, handlers: Pick<PeerRequest, "answer" | "complete" | "timeout">): string {
+    const requestId = randomBytes(8).toString("hex");
+    const timer = setTimeout(() => {
+      this.peerRequests.delete(requestId);
+      handlers.timeout();
+    }, this.requestsTimeout);
+    this.peerRequests.set(requestId, { expected, answered: new Set(), timer, ...handlers });
+    return requestId;
+  }
+
+  override onResponse(response: ClusterResponse): void {
+    const data = (response as { data?: { requestId?: unknown } }).data;
+    const request = typeof data?.requestId === "string" ? this.peerRequests.get(data.requestId) : undefined;
+    if (!request) return super.onResponse(response);
+    // one answer per app-node: a repeated one must not stand in for a silent peer
+    if (request.answered.has(response.uid)) return;
+    request.answered.add(response.uid);
+    request.answer(data);
+    if (request.answered.size < request.expected) return;
+    clearTimeout(request.timer);
+    this.peerRequests.delete(data!.requestId as string);
+    request.complete();
   }
 
   /** A socket of this namespace got an outgoing listener (see socketio-shim.ts). @internal */
