@@ -9,6 +9,7 @@ import { join } from "path";
 import Redis from "ioredis";
 import { Server as PlainServer } from "socket.io";
 import { Server, createIoNode } from "../src";
+import { findFreePort } from "../src/cli/ports";
 import {
   aliveApps,
   connect,
@@ -155,6 +156,32 @@ describe("close(): in-process effects", () => {
     const embedded = await observe((srv) => new Server(srv));
     expect(plain.listening).to.equal(false);
     expect(plain.refused).to.equal(true);
+    expect(ours).to.deep.equal(plain);
+    expect(embedded).to.deep.equal(plain);
+  });
+
+  it("io.close() then io.listen(port) on the same server: clients connect and emit again, as with plain socket.io", async () => {
+    const observe = async (make: () => PlainServer) => {
+      const port = await findFreePort();
+      const io = make();
+      track(io as unknown as { close(): unknown });
+      io.on("connection", (s) => s.on("echo", (x: unknown, cb: (y: unknown) => void) => cb(x)));
+      const url = `http://127.0.0.1:${port}`;
+      const seen: unknown[] = [];
+      for (const round of [1, 2]) {
+        io.listen(port);
+        await (io as unknown as { ready?(): Promise<void> }).ready?.();
+        const client = await connect(url, { transports: ["websocket"] });
+        seen.push(await client.emitWithAck("echo", round));
+        client.disconnect();
+        await io.close();
+      }
+      return seen;
+    };
+    const plain = await observe(() => new PlainServer());
+    const ours = await observe(() => new Server({ cluster: { redis: redisUrl(), prefix: uniquePrefix("relisten"), ...FAST } }) as unknown as PlainServer);
+    const embedded = await observe(() => new Server() as unknown as PlainServer);
+    expect(plain).to.deep.equal([1, 2]);
     expect(ours).to.deep.equal(plain);
     expect(embedded).to.deep.equal(plain);
   });

@@ -40,6 +40,8 @@ interface ClusterRuntime {
   /** The node ids `io.cluster` reports (an embedded server has no nodes, but keeps stable ids). */
   appNodeId: string;
   ioNodeId?: string;
+  /** Set by close(): a later attach()/listen() joins the cluster again as a new node, as plain Socket.IO listens again. */
+  closed?: boolean;
 }
 
 /**
@@ -127,7 +129,11 @@ export class Server<
       throw new Error("You are trying to attach socket.io to an express request handler function. Please pass a http.Server instance.");
     }
     if (Number(srv) == (srv as unknown as number)) srv = Number(srv);
-    const rt = this.ensureRuntime();
+    let rt = this.ensureRuntime();
+    if (rt.closed && rt.appNode) {
+      this.runtime = undefined;
+      rt = this.ensureRuntime();
+    }
     if (!rt.appNode) {
       super.attach(srv, opts);
       rt.ioNodeId ??= newNodeId("io");
@@ -218,6 +224,7 @@ export class Server<
       await rt.ioNode?.close();
       await rt.appNode?.close();
       if (!rt.appNode && rt.options.ownsTransport) await rt.options.transport.close();
+      rt.closed = true;
     }
     fn?.(error);
   }
