@@ -12,6 +12,7 @@ import {
   Session,
 } from "socket.io-adapter";
 import { randomBytes } from "crypto";
+import { clearTimeout, now, setTimeout } from "../clock";
 import * as msgpack from "notepack.io";
 import { debug as makeDebug, warn } from "../log";
 import { Transport, Unsubscribe } from "../transport/transport";
@@ -172,7 +173,7 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
   }
 
   private deliver(packet: any, bopts: BroadcastOptions): void {
-    if (bopts.flags?.local || Date.now() >= this.orderedUntil) return this.sendToIoNodes(packet, bopts);
+    if (bopts.flags?.local || now() >= this.orderedUntil) return this.sendToIoNodes(packet, bopts);
     packet.nsp = this.nsp.name;
     this.publish({ type: RelayMessageType.ORDERED_BROADCAST, data: { packet, opts: encodeOptions(bopts) } } as never);
     this.sendToIoNodes(packet, { ...bopts, flags: { ...bopts.flags, local: true } });
@@ -416,7 +417,7 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
   }
 
   private orderBroadcasts(): void {
-    this.orderedUntil = Date.now() + this.orderedWindow;
+    this.orderedUntil = now() + this.orderedWindow;
   }
 
   protected override async doPublish(message: ClusterMessage): Promise<Offset> {
