@@ -122,7 +122,10 @@ function normalize(value: unknown): unknown {
   return value;
 }
 
+/** Diffs are cut at 300 characters; COMPAT_PREVIEW_CHARS=0 shows them whole. */
+const PREVIEW_CHARS = Number(process.env.COMPAT_PREVIEW_CHARS ?? 300) || Infinity;
+
 function preview(value: unknown): string {
   const s = JSON.stringify(value);
-  return s === undefined ? "undefined" : s.length > 300 ? s.slice(0, 300) + "…" : s;
+  return s === undefined ? "undefined" : s.length > PREVIEW_CHARS ? s.slice(0, PREVIEW_CHARS) + "…" : s;
 }

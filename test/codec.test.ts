@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { Encoder, PacketType } from "socket.io-parser";
 import { CodecError, decodeBatch, encodeBatch } from "../src/protocol/codec";
-import { Batch, Frame, FrameType, Handshake, PROTOCOL_VERSION } from "../src/protocol/frame";
+import { Batch, Frame, FrameType, Handshake, PROTOCOL_VERSION, RoomOp } from "../src/protocol/frame";
 import { RelayedRequest } from "../src/app-node/relay-connection";
 import {
   connectPacket,
@@ -51,6 +51,18 @@ const everyFrame: Frame[] = [
   { type: FrameType.CLIENT_INFO, connId: "conn-1", info: { userId: 7, nick: "ünï" } },
   { type: FrameType.REVOKE, connId: "conn-2" },
   { type: FrameType.ACK, seq: 4_294_967_295 },
+  { type: FrameType.ROOMS, connId: "conn-1", nsp: "/chat", sid: "s1", op: RoomOp.JOIN, rooms: ["lobby", "ünï"] },
+  { type: FrameType.ROOMS, connId: "conn-1", nsp: "/", sid: "s1", op: RoomOp.LEAVE_ALL, rooms: [] },
+  { type: FrameType.BROADCAST, nsp: "/", rooms: [], except: [], flags: 0, data: ['2["news"]'] },
+  {
+    type: FrameType.BROADCAST,
+    nsp: "/chat",
+    rooms: ["a", "b"],
+    except: ["c"],
+    flags: 3,
+    offset: "1733100000000-7",
+    data: ['51-/chat,["file",{"_placeholder":true,"num":0},"1733100000000-7"]', Buffer.from([1, 2, 3])],
+  },
 ];
 
 describe("codec: relay batches", () => {

@@ -172,11 +172,12 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
     this.deliver(packet, bopts);
   }
 
-  private deliver(packet: any, bopts: BroadcastOptions): void {
-    if (bopts.flags?.local || now() >= this.orderedUntil) return this.sendToIoNodes(packet, bopts);
+  /** `offset`: where the recovery log holds the packet, when it does. */
+  private deliver(packet: any, bopts: BroadcastOptions, offset?: string): void {
+    if (bopts.flags?.local || now() >= this.orderedUntil) return this.sendToIoNodes(packet, bopts, offset);
     packet.nsp = this.nsp.name;
-    this.publish({ type: RelayMessageType.ORDERED_BROADCAST, data: { packet, opts: encodeOptions(bopts) } } as never);
-    this.sendToIoNodes(packet, { ...bopts, flags: { ...bopts.flags, local: true } });
+    this.publish({ type: RelayMessageType.ORDERED_BROADCAST, data: { packet, opts: encodeOptions(bopts), offset } } as never);
+    this.sendToIoNodes(packet, { ...bopts, flags: { ...bopts.flags, local: true } }, offset);
   }
 
   /**
@@ -202,13 +203,13 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
       .then((offset) =>
         fill(() => {
           if (offset) (this as any).addOffsetIfNecessary(packet, bopts, offset);
-          this.deliver(packet, bopts);
+          this.deliver(packet, bopts, offset || undefined);
         }),
       );
   }
 
   /** Encodes the packet once and sends it to the io-nodes with members; notifies outgoing listeners. */
-  private sendToIoNodes(packet: any, bopts: BroadcastOptions): void {
+  private sendToIoNodes(packet: any, bopts: BroadcastOptions, offset?: string): void {
     const flags = bopts.flags ?? {};
     packet.nsp = this.nsp.name;
     if (this.outgoingInUse) (this as any).apply(bopts, (socket: unknown) => notifyOutgoing(socket, packet));
@@ -230,6 +231,7 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
         (flags.volatile ? BroadcastFlag.VOLATILE : 0) |
         (flags.compress === false ? BroadcastFlag.NO_COMPRESS : 0) |
         (flags.local ? BroadcastFlag.LOCAL : 0),
+      ...(offset ? { offset } : {}),
       data: (this as any).encoder.encode(packet) as Payload[],
     };
     for (const id of ioNodes) this.fanOut.broadcastTo(id, frame);
@@ -237,7 +239,7 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
 
   override onMessage(message: ClusterMessage, offset?: string): void {
     super.onMessage(message, offset);
-    const m = message as unknown as { type: number; uid: string; nsp: string; data?: { packet: any; opts: EncodedOptions } };
+    const m = message as unknown as { type: number; uid: string; nsp: string; data?: { packet: any; opts: EncodedOptions; offset?: unknown } };
     if (m.uid === this.uid || m.nsp !== this.nsp.name) return;
     switch (m.type) {
       case MessageType.INITIAL_HEARTBEAT:
@@ -255,10 +257,11 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
         const packet = m.data.packet;
         const bopts = decodeOptions(m.data.opts);
         bopts.flags = { ...bopts.flags, local: true };
+        const offset = typeof m.data.offset === "string" ? m.data.offset : undefined;
         const engine = this.nsp.server.engine as RelayEngine;
         // behind this app-node's own writes that wait for a recovery offset
-        if (engine._mustWait()) engine._enqueue(() => this.sendToIoNodes(packet, bopts));
-        else this.sendToIoNodes(packet, bopts);
+        if (engine._mustWait()) engine._enqueue(() => this.sendToIoNodes(packet, bopts, offset));
+        else this.sendToIoNodes(packet, bopts, offset);
         return;
       }
       case RelayMessageType.ALL_ROOMS: {

@@ -1,5 +1,5 @@
 import { debug as makeDebug, warn } from "../log";
-import { decodePresence, PRESENCE_CHANNEL, PRESENCE_SYNC_CHANNEL, PresenceMessage } from "../protocol/presence";
+import { decodePresence, EVERY_ROOM, PRESENCE_CHANNEL, PRESENCE_SYNC_CHANNEL, PresenceMessage } from "../protocol/presence";
 import type { NodeRecord } from "../cluster/node-registry";
 import type { Transport, Unsubscribe } from "../transport/transport";
 
@@ -58,7 +58,7 @@ export class RoomPresence {
       }
       const present = view.rooms.get(nsp);
       if (!present) continue;
-      if (everyRoom) {
+      if (everyRoom || present.has(EVERY_ROOM)) {
         into.add(id);
         continue;
       }

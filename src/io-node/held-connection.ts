@@ -1,6 +1,7 @@
 import type { Socket as EioSocket } from "engine.io";
 import { Handshake, Payload } from "../protocol/frame";
 import type { Membership, RoomMember } from "./room-index";
+import type { RecoveryWindow } from "./recovery-window";
 
 /** What the io-node remembers of a namespace the client joined, to rejoin it on another app-node. */
 export interface JoinedNamespace {
@@ -13,6 +14,8 @@ export interface JoinedNamespace {
   offset?: string;
   /** The socket's rooms here, as its app-node said (see `room-index.ts`). */
   rooms?: Membership;
+  /** Open from a CONNECT asking to recover a session until the app-node's reply (see `recovery-window.ts`). */
+  recovery?: RecoveryWindow;
 }
 
 /**
@@ -30,6 +33,8 @@ export class HeldConnection implements RoomMember {
   readonly namespaces = new Map<string, JoinedNamespace>();
   /** Namespaces re-joined on a new owner that have not answered yet (only while re-homing). */
   awaiting?: Set<string>;
+  /** The client's packets wait in `held` until this io-node's room presence is announced. */
+  waitsForPresence = false;
   /** Set once the connection was handed over at least once. */
   rehomed = false;
   /** The app-node asked for the close: it needs no CLOSE frame back. */

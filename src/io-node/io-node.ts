@@ -13,10 +13,12 @@ import { Batch, BroadcastFlag, CloseDescription, Frame, FrameType, Handshake, Pa
 import { attachmentCount, connectPacket, packetJsonBody, packetNamespace, packetType, SioType, trailingOffset } from "../protocol/socketio-peek";
 import { OutboundLink } from "../cluster/outbound-link";
 import { AppLink, FrameSink, LocalAppLink, RemoteAppLink } from "./app-link";
-import { HeldConnection } from "./held-connection";
+import { HeldConnection, JoinedNamespace } from "./held-connection";
 import { OwnerPicker } from "./owner-picker";
 import { RoomIndex } from "./room-index";
 import { PresenceAnnouncer } from "./presence-announcer";
+import { RecoveryWindows } from "./recovery-window";
+import { EVERY_ROOM } from "../protocol/presence";
 import { serveClientBundle } from "../http/socket-io-client";
 import { clearTimeout, setTimeout } from "../clock";
 
@@ -67,6 +69,8 @@ export class IoNode extends EventEmitter {
   /** Which held connections are in which rooms, so broadcasts fan out here. */
   private readonly rooms: RoomIndex;
   private readonly presence: PresenceAnnouncer;
+  /** Sessions being restored, and the broadcasts kept for them meanwhile. */
+  private readonly windows: RecoveryWindows<HeldConnection>;
   /** Set while a ROOMS frame is applied when a named room appears here (see {@link handleFrame}). */
   private roomAppeared = false;
   /** Frames from app-nodes that wait until a new room's announcement is out. */
@@ -90,7 +94,22 @@ export class IoNode extends EventEmitter {
     this.pendingTimeout = opts.pendingTimeout ?? 30_000;
     this.publicAddress = opts.publicAddress;
     this.picker = new OwnerPicker(this.cluster.ownerStrategy);
-    this.presence = new PresenceAnnouncer(this.cluster.transport, this.id, () => this.rooms.rooms());
+    this.presence = new PresenceAnnouncer(this.cluster.transport, this.id, () => this.presentRooms());
+    this.windows = new RecoveryWindows<HeldConnection>(
+      (nsp, present) => this.presence.changed(nsp, EVERY_ROOM, present),
+      {
+        write: (hc, data, options, volatile) => {
+          if (volatile && !hc.socket.transport.writable) return;
+          this.messages++;
+          hc.socket.write(data, options);
+        },
+        overflow: (hc) => {
+          warn("recovery-overflow", `io-node ${this.id}: more than ${this.maxPendingPackets} broadcasts while connection ${hc.id} restored its session; closing it`);
+          hc.socket.close();
+        },
+      },
+      this.maxPendingPackets,
+    );
     this.rooms = new RoomIndex((nsp, room, present, own) => {
       this.presence.changed(nsp, room, present);
       if (present && !own) this.roomAppeared = true;
@@ -308,7 +327,7 @@ export class IoNode extends EventEmitter {
   }
 
   private flushHeld(hc: HeldConnection): void {
-    if (hc.held.length === 0) return;
+    if (hc.held.length === 0 || hc.waitsForPresence) return;
     const link = this.link(hc.owner!);
     const packets = hc.held.splice(0);
     // after a re-home, packets for namespaces that are not joined anymore would make Socket.IO
@@ -329,7 +348,12 @@ export class IoNode extends EventEmitter {
       const type = packetType(data);
       if (type === SioType.CONNECT) {
         const nsp = packetNamespace(data);
-        hc.namespaces.set(nsp, { auth: packetJsonBody(data) });
+        const joined: JoinedNamespace = { auth: packetJsonBody(data) };
+        const previous = hc.namespaces.get(nsp)?.recovery;
+        if (previous) this.windows.discard(hc, previous);
+        hc.namespaces.set(nsp, joined);
+        joined.recovery = this.windows.open(hc, nsp, joined.auth);
+        if (joined.recovery) this.waitForPresence(hc);
       } else if (type === SioType.DISCONNECT) {
         const nsp = packetNamespace(data);
         const joined = hc.namespaces.get(nsp);
@@ -338,7 +362,7 @@ export class IoNode extends EventEmitter {
         if (joined?.sid) this.emit("left", { connId: hc.id, nsp, sid: joined.sid });
       }
     }
-    if (hc.state !== "open") {
+    if (hc.state !== "open" || hc.waitsForPresence) {
       if (hc.held.length >= this.maxPendingPackets) {
         warn("pending-overflow", `io-node ${this.id}: connection ${hc.id} sent more than ${this.maxPendingPackets} packets while waiting for an app-node; closing it`);
         hc.socket.close();
@@ -354,6 +378,7 @@ export class IoNode extends EventEmitter {
     this.held.delete(hc.id);
     clearTimeout(hc.pendingTimer);
     this.rooms.removeMember(hc);
+    this.discardWindows(hc);
     for (const [nsp, joined] of hc.namespaces) {
       if (joined.sid) this.emit("left", { connId: hc.id, nsp, sid: joined.sid });
     }
@@ -380,7 +405,8 @@ export class IoNode extends EventEmitter {
     if (!this.roomAppeared) return;
     this.roomAppeared = false;
     this.framesOnHold = true;
-    void this.presence.announceNow(PRESENCE_WAIT_MS).then(() => {
+    void this.presence.announceNow(PRESENCE_WAIT_MS).then((published) => {
+      if (!published) debug("room presence not confirmed within %d ms; frames go on", PRESENCE_WAIT_MS);
       this.framesOnHold = false;
       while (!this.framesOnHold && this.waitingFrames.length > 0) {
         const [f, next] = this.waitingFrames.shift()!;
@@ -414,7 +440,7 @@ export class IoNode extends EventEmitter {
         return;
       }
       case FrameType.BROADCAST:
-        return this.onBroadcast(from, frame.nsp, frame.rooms, frame.except, frame.flags, frame.data);
+        return this.onBroadcast(from, frame.nsp, frame.rooms, frame.except, frame.flags, frame.offset, frame.data);
       default:
         warn("unexpected-frame", `io-node ${this.id} ignores a frame of type ${frame.type} from ${from}`);
     }
@@ -440,38 +466,88 @@ export class IoNode extends EventEmitter {
     if (typeof data === "string") {
       const type = packetType(data);
       if (type === SioType.CONNECT || type === SioType.CONNECT_ERROR || type === SioType.DISCONNECT) {
-        if (!this.onNamespaceReply(hc, type, data)) return;
-      } else if (type === SioType.EVENT && hc.namespaces.size > 0) {
         const joined = hc.namespaces.get(packetNamespace(data));
-        if (joined?.pid) {
+        const window = joined?.recovery;
+        if (window) joined.recovery = undefined;
+        const forward = this.onNamespaceReply(hc, type, data);
+        if (forward) this.write(hc, data, compress, volatile, options);
+        // the broadcasts kept while the session was restored follow the reply
+        if (window) this.windows.close(hc, window, data);
+        return;
+      }
+      if ((type === SioType.EVENT || type === SioType.BINARY_EVENT) && hc.namespaces.size > 0) {
+        const joined = hc.namespaces.get(packetNamespace(data));
+        if (joined?.recovery) this.windows.written(joined.recovery, data);
+        else if (joined?.pid) {
           const offset = trailingOffset(data);
           if (offset) joined.offset = offset;
         }
       }
     }
+    this.write(hc, data, compress, volatile, options);
+  }
+
+  private write(hc: HeldConnection, data: Payload, compress: boolean, volatile: boolean, options?: object): void {
     if (volatile && !keepVolatile(hc, data)) return;
     this.messages++;
     hc.socket.write(data, options ?? { compress });
   }
 
   /**
+   * Holds the client's packets (its CONNECT first) until the io-node's wish for every broadcast of
+   * a namespace it restores a session in is announced (see `recovery-window.ts`).
+   */
+  private waitForPresence(hc: HeldConnection): void {
+    hc.waitsForPresence = true;
+    void this.presence.announceNow(PRESENCE_WAIT_MS).then((published) => {
+      if (!published) debug("room presence not confirmed within %d ms; connection %s goes on", PRESENCE_WAIT_MS, hc.id);
+      hc.waitsForPresence = false;
+      if (hc.state === "open" && this.held.get(hc.id) === hc) this.flushHeld(hc);
+    });
+  }
+
+  private discardWindows(hc: HeldConnection): void {
+    for (const joined of hc.namespaces.values()) {
+      if (joined.recovery) this.windows.discard(hc, joined.recovery);
+      joined.recovery = undefined;
+    }
+  }
+
+  /** The rooms this io-node announces: those with members, and {@link EVERY_ROOM} where a session is restored. */
+  private *presentRooms(): Generator<[string, string]> {
+    yield* this.rooms.rooms();
+    for (const nsp of this.windows.everyRoomNamespaces()) yield [nsp, EVERY_ROOM];
+  }
+
+  /**
    * A broadcast: written to every member of the rooms held here, through Engine.IO (so ordering,
    * long-polling and volatile stay Engine.IO's), with the websocket frame built once for all.
    */
-  private onBroadcast(from: string, nsp: string, rooms: string[], except: string[], flags: number, data: Payload[]): void {
+  private onBroadcast(
+    from: string,
+    nsp: string,
+    rooms: string[],
+    except: string[],
+    flags: number,
+    offset: string | undefined,
+    data: Payload[],
+  ): void {
     const volatile = (flags & BroadcastFlag.VOLATILE) !== 0;
     const local = (flags & BroadcastFlag.LOCAL) !== 0;
     const options: { compress: boolean; wsPreEncodedFrame?: Buffer[] } = { compress: (flags & BroadcastFlag.NO_COMPRESS) === 0 };
     const single = data.length === 1 && typeof data[0] === "string" ? (data[0] as string) : undefined;
-    const offset = single !== undefined && packetType(single) === SioType.EVENT ? trailingOffset(single) : undefined;
+    // sockets whose session is being restored get it later, from the window
+    const restoring = this.windows.restoring(nsp);
+    if (restoring) this.windows.keep(nsp, from, rooms, except, flags, offset, data);
     let written = 0;
     this.rooms.forEachMember(nsp, rooms, except, (member) => {
       const hc = member as HeldConnection;
       if (local && hc.owner !== from) return;
       if (volatile && !hc.socket.transport.writable) return;
-      if (offset) {
+      if (offset || restoring) {
         const joined = hc.namespaces.get(nsp);
-        if (joined?.pid) joined.offset = offset;
+        if (joined?.recovery) return;
+        if (offset && joined?.pid) joined.offset = offset;
       }
       if (single !== undefined && !options.wsPreEncodedFrame && hc.socket.transport.name === "websocket") {
         options.wsPreEncodedFrame = websocketFrame(single);
@@ -539,6 +615,8 @@ export class IoNode extends EventEmitter {
       moved++;
       hc.owner = undefined;
       hc.rehomed = true;
+      // the new owner restores nothing of a session the old one had not answered for yet
+      this.discardWindows(hc);
       hc.awaiting = undefined;
       const lost = (unacked.get(hc.id) ?? []).filter((p) => packetType(p) !== SioType.CONNECT);
       hc.held.unshift(...lost);
@@ -567,8 +645,12 @@ export class IoNode extends EventEmitter {
   }
 }
 
-/** How long frames may wait for a room's announcement when Redis does not answer. */
-const PRESENCE_WAIT_MS = 200;
+/**
+ * How long frames may wait for a room's announcement when Redis does not answer. A healthy Redis
+ * answers within a millisecond; the bound only matters while Redis is away or the machine is
+ * saturated, and a shorter one (200 ms was tried) let confirmed joins miss broadcasts under load.
+ */
+const PRESENCE_WAIT_MS = 1_000;
 
 const HELD = Symbol("held connection");
 type HeldSocket = EioSocket & { [HELD]: HeldConnection };

@@ -2,6 +2,10 @@ import type { NodeRecord } from "../cluster/node-registry";
 
 /**
  * Chooses the app-node that will own a new connection.
+ *
+ * @example
+ * const picker = new OwnerPicker("least-loaded");
+ * const owner = picker.pick(registry.alive("app")); // undefined when no app-node is alive
  * - round-robin: the live app-nodes in turn (sorted by id, so every io-node walks the same ring);
  * - least-loaded: the fewest connections by the last heartbeat, counting what this io-node handed
  *   out since, so a burst of connections does not all land on the same app-node.
@@ -19,8 +23,10 @@ export class OwnerPicker {
       let best: NodeRecord | undefined;
       let bestLoad = Infinity;
       for (const c of candidates) {
-        const load = c.connections + (this.handedOut.get(c.id) ?? 0);
-        if (load < bestLoad) {
+        // a record not read from the registry yet (the co-located stand-in) has no load: count it empty
+        const held = Number.isFinite(c.connections) ? c.connections : 0;
+        const load = held + (this.handedOut.get(c.id) ?? 0);
+        if (!best || load < bestLoad) {
           best = c;
           bestLoad = load;
         }

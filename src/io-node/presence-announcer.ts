@@ -20,6 +20,8 @@ export class PresenceAnnouncer {
   seq = 0;
   private readonly pending = new Map<string, [string, string, boolean]>();
   private scheduled = false;
+  /** The last publish, so a caller with nothing new to announce can still wait for what is on its way. */
+  private lastPublish: Promise<void> = Promise.resolve();
   private unsubscribe?: Unsubscribe;
   private closed = false;
 
@@ -47,10 +49,11 @@ export class PresenceAnnouncer {
 
   /**
    * Publishes what is pending now; resolves when Redis has taken it (and handed it to every
-   * subscriber), or after `maxWaitMs` when Redis does not answer.
+   * subscriber) with true, or after `maxWaitMs` when Redis does not answer with false.
    */
-  announceNow(maxWaitMs: number): Promise<unknown> {
-    return withTimeout(this.flush() ?? Promise.resolve(), maxWaitMs);
+  async announceNow(maxWaitMs: number): Promise<boolean> {
+    const published = (this.flush() ?? this.lastPublish).then(() => true);
+    return (await withTimeout(published, maxWaitMs)) === true;
   }
 
   private readonly flush = (): Promise<void> | undefined => {
@@ -71,10 +74,10 @@ export class PresenceAnnouncer {
   }
 
   private publish(payload: Buffer): Promise<void> {
-    return this.transport.publish(PRESENCE_CHANNEL, payload).catch((err: Error) => {
+    return (this.lastPublish = this.transport.publish(PRESENCE_CHANNEL, payload).catch((err: Error) => {
       // the app-nodes notice the gap through the counter in the registry and ask for a snapshot
       warn("presence-publish", `io-node ${this.nodeId}: room presence not published: ${err.message}`);
-    });
+    }));
   }
 
   async close(): Promise<void> {

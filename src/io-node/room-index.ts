@@ -24,6 +24,17 @@ export interface RoomMember {
 }
 
 /**
+ * Whether a socket with rooms `m` is among the targets of a broadcast to `rooms` (every socket of
+ * the namespace when empty) except `except`: Socket.IO's adapter rule, for one socket.
+ */
+export function membershipReaches(m: Membership | undefined, rooms: string[], except: string[]): boolean {
+  if (!m) return false;
+  const has = (room: string) => (room === m.sid ? m.own : m.rooms?.has(room) === true);
+  if (except.some(has)) return false;
+  return rooms.length === 0 || rooms.some(has);
+}
+
+/**
  * The members of one room: most rooms (every socket's own) hold one connection, kept without a Set.
  */
 type Members = RoomMember | Set<RoomMember>;

@@ -21,7 +21,8 @@ const FLAG_VOLATILE = 4;
  *           UPGRADE str8 transport, u8 done · WRITE u8 flags, bytes32 · DISCONNECT u8 discard · REVOKE (none) · ACK u32 seq
  *           CLIENT_INFO str32(json object)
  *           ROOMS str32 nsp, str32 sid, u8 op, list rooms
- *           BROADCAST (empty connId) str32 nsp, list rooms, list except, u8 flags, u32 count, payloads
+ *           BROADCAST (empty connId) str32 nsp, list rooms, list except, u8 flags, str8 offset ("": none),
+ *                     u32 count, payloads
  *   list: u32 count, str32 each
  * Socket.IO packets are mostly strings; they are copied as UTF-8 with no JSON round trip.
  */
@@ -104,6 +105,7 @@ function writeFrame(w: Writer, frame: Frame): void {
       w.list(frame.rooms);
       w.list(frame.except);
       w.u8(frame.flags);
+      w.str8(frame.offset ?? "");
       w.u32(frame.data.length);
       for (const data of frame.data) w.payload(data, 0);
       break;
@@ -160,10 +162,11 @@ function readFrame(r: Reader): Frame {
       const rooms = r.list();
       const except = r.list();
       const flags = r.u8();
+      const offset = r.str8();
       const count = r.u32();
       const data: Payload[] = [];
       for (let i = 0; i < count; i++) data.push(r.payload().data);
-      return { type, nsp, rooms, except, flags, data };
+      return offset ? { type, nsp, rooms, except, flags, offset, data } : { type, nsp, rooms, except, flags, data };
     }
     default:
       throw new CodecError(`unknown frame type ${type}`);

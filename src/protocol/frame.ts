@@ -7,7 +7,7 @@
  */
 
 /** Bumped on any incompatible change of the batch layout; a node drops batches of another version. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export enum FrameType {
   /** io → app: a client connection was handed to this app-node (handshake in `handshake`). */
@@ -110,6 +110,11 @@ export type Frame =
       rooms: string[];
       except: string[];
       flags: number;
+      /**
+       * The connection-state-recovery offset of a broadcast the recovery log holds: an io-node
+       * keeps such broadcasts for a socket whose session is being restored (see `io-node/recovery-window.ts`).
+       */
+      offset?: string;
       /** The Engine.IO messages of the packet (one, or a header and its binary attachments). */
       data: Payload[];
     };

@@ -12,6 +12,13 @@ import * as msgpack from "notepack.io";
 
 /** Channel of announcements and snapshots. */
 export const PRESENCE_CHANNEL = "rooms";
+/**
+ * The room an io-node announces in a namespace while it restores a session there: it wants every
+ * broadcast of the namespace for that time (see `io-node/recovery-window.ts`). A room an app
+ * names so would only cost frames, never a delivery.
+ */
+export const EVERY_ROOM = "\u0000every room";
+
 /** Channel on which an app-node asks an io-node (payload: its id) for a snapshot. */
 export const PRESENCE_SYNC_CHANNEL = "rooms-sync";
 
