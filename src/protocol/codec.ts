@@ -19,7 +19,7 @@ const FLAG_VOLATILE = 4;
  *   bodies: OPEN str32(json handshake) · DATA u8 flags, bytes32 · CLOSE str32 reason, u8 kind
  *           (0 none, 1 text, 2 Error), str32 description
  *           UPGRADE str8 transport, u8 done · WRITE u8 flags, bytes32 · DISCONNECT u8 discard · REVOKE (none) · ACK u32 seq
- *           CLIENT_INFO str32(json object)
+ *           CLIENT_INFO str32(json object) · RELEASE (none) · RELEASED u8 released
  *           ROOMS str32 nsp, str32 sid, u8 op, list rooms
  *           BROADCAST (empty connId) str32 nsp, list rooms, list except, u8 flags, str8 offset ("": none),
  *                     u32 count, payloads
@@ -82,7 +82,12 @@ function writeFrame(w: Writer, frame: Frame): void {
       w.u8(frame.discard ? 1 : 0);
       break;
     case FrameType.REVOKE:
+    case FrameType.RELEASE:
       w.str8(frame.connId);
+      break;
+    case FrameType.RELEASED:
+      w.str8(frame.connId);
+      w.u8(frame.released ? 1 : 0);
       break;
     case FrameType.ACK:
       w.str8("");
@@ -145,7 +150,10 @@ function readFrame(r: Reader): Frame {
     case FrameType.DISCONNECT:
       return { type, connId, discard: r.u8() === 1 };
     case FrameType.REVOKE:
+    case FrameType.RELEASE:
       return { type, connId };
+    case FrameType.RELEASED:
+      return { type, connId, released: r.u8() === 1 };
     case FrameType.ACK:
       return { type, seq: r.u32() };
     case FrameType.CLIENT_INFO:

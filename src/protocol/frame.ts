@@ -7,7 +7,7 @@
  */
 
 /** Bumped on any incompatible change of the batch layout; a node drops batches of another version. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export enum FrameType {
   /** io → app: a client connection was handed to this app-node (handshake in `handshake`). */
@@ -35,6 +35,18 @@ export enum FrameType {
   ROOMS = 10,
   /** app → io: a packet for the io-node's members of some rooms, encoded once (see `io-node/room-index.ts`). */
   BROADCAST = 11,
+  /**
+   * io → app: hand this connection back, its sessions saved, so it can move to another app-node
+   * (load rebalancing, see `io-node/rebalancer.ts`). Sent on the link of the connection's data,
+   * after all of it.
+   */
+  RELEASE = 12,
+  /**
+   * app → io: answer to {@link FrameType.RELEASE}, after the last write for the connection.
+   * `released`: the sockets are gone here and their sessions stored; false: nothing changed (a
+   * socket cannot be recovered, or the connection is not here).
+   */
+  RELEASED = 13,
 }
 
 /** What a {@link FrameType.ROOMS} frame does to the socket's rooms. */
@@ -101,6 +113,8 @@ export type Frame =
   | { type: FrameType.DISCONNECT; connId: string; discard: boolean }
   | { type: FrameType.ACK; seq: number }
   | { type: FrameType.REVOKE; connId: string }
+  | { type: FrameType.RELEASE; connId: string }
+  | { type: FrameType.RELEASED; connId: string; released: boolean }
   | { type: FrameType.CLIENT_INFO; connId: string; info: Record<string, unknown> }
   | { type: FrameType.ROOMS; connId: string; nsp: string; sid: string; op: RoomOp; rooms: string[] }
   | {
