@@ -11,7 +11,7 @@ export { Server } from "./app-node/server";
 export type { ServerOptions } from "./app-node/server";
 export { IoNode, createIoNode } from "./io-node/io-node";
 export type { IoNodeOptions } from "./io-node/io-node";
-export type { ClusterOptions } from "./options";
+export type { ClusterOptions, RebalanceOptions } from "./options";
 export { RelayEngine } from "./app-node/relay-engine";
 export { RelayConnection } from "./app-node/relay-connection";
 export type { Transport } from "./transport/transport";

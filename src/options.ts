@@ -63,6 +63,26 @@ export interface ClusterOptions {
   link?: LinkAddressOptions;
   /** A ready transport, shared by several nodes of one process (tests); the caller closes it. */
   transport?: Transport;
+  /**
+   * io-nodes move existing connections to app-nodes that joined (or hold less than their fair
+   * share), sessions and all, at most `maxPerSecond` connections per second per io-node. Only
+   * connections whose every socket can be recovered (`connectionStateRecovery`) move: the client
+   * keeps its socket ids, rooms and data and sees nothing. `false` turns it off. An io-node
+   * co-located with an app-node serves only that one and never rebalances.
+   * `SOCKET_IO_CLUSTER_REBALANCE`: "0" turns it off, a number sets `maxPerSecond`.
+   * @default { maxPerSecond: 50 }
+   *
+   * @example
+   * createIoNode({ port: 8081, redis, rebalance: { maxPerSecond: 200 } });
+   * createIoNode({ port: 8081, redis, rebalance: false });
+   */
+  rebalance?: false | RebalanceOptions;
+}
+
+/** How io-nodes rebalance connections (see {@link ClusterOptions.rebalance}). */
+export interface RebalanceOptions {
+  /** Connections one io-node moves per second at most, so a join never storms. @default 50 */
+  maxPerSecond?: number;
 }
 
 export interface ResolvedClusterOptions {
@@ -76,6 +96,25 @@ export interface ResolvedClusterOptions {
   heartbeatInterval: number;
   nodeTimeout: number;
   requestsTimeout: number;
+  rebalance: false | Required<RebalanceOptions>;
+}
+
+/** The rebalance option, then the environment, then the default; throws on a bad value. */
+function resolveRebalance(opt: ClusterOptions["rebalance"]): false | Required<RebalanceOptions> {
+  if (opt === undefined) {
+    const raw = process.env.SOCKET_IO_CLUSTER_REBALANCE;
+    if (raw === "0" || raw === "false") return false;
+    opt = raw ? { maxPerSecond: envNumber("SOCKET_IO_CLUSTER_REBALANCE") } : {};
+  }
+  if (opt === false) return false;
+  if (typeof opt !== "object" || opt === null) {
+    throw new Error(`rebalance must be false or { maxPerSecond }, got ${String(opt)}`);
+  }
+  const maxPerSecond = opt.maxPerSecond ?? 50;
+  if (!Number.isFinite(maxPerSecond) || maxPerSecond <= 0) {
+    throw new Error(`rebalance.maxPerSecond must be a positive number, got ${String(opt.maxPerSecond)}`);
+  }
+  return { maxPerSecond };
 }
 
 function envNumber(name: string): number | undefined {
@@ -109,6 +148,7 @@ export function resolveClusterOptions(opts: ClusterOptions = {}): ResolvedCluste
   if (!Number.isFinite(requestsTimeout) || requestsTimeout <= 0) {
     throw new Error(`requestsTimeout must be a positive number of ms, got ${String(opts.requestsTimeout)}`);
   }
+  const rebalance = resolveRebalance(opts.rebalance);
   const redis = opts.redis ?? (process.env.SOCKET_IO_CLUSTER_REDIS_URL || undefined);
   let transport = opts.transport;
   const ownsTransport = !transport;
@@ -133,6 +173,7 @@ export function resolveClusterOptions(opts: ClusterOptions = {}): ResolvedCluste
     heartbeatInterval,
     nodeTimeout,
     requestsTimeout,
+    rebalance,
   };
 }
 

@@ -8,6 +8,7 @@ import { BroadcastFrame, IoLink, IoFrameSink, LocalIoLink, RemoteIoLink } from "
 import { RelayEngine } from "./relay-engine";
 import { RoomPresence } from "./room-presence";
 import type { FanOut } from "./cluster-adapter";
+import type { ConnectionRelease } from "./connection-release";
 
 const debug = makeDebug("app-node");
 
@@ -27,6 +28,8 @@ export class AppNode implements FanOut {
   private closed = false;
   /** Set by `leave()`: batches are neither processed nor acknowledged, so io-nodes replay them elsewhere. */
   private leaving = false;
+  /** Lets connections go to another app-node when an io-node rebalances; set by the Server. */
+  releaser?: ConnectionRelease;
 
   constructor(readonly cluster: ResolvedClusterOptions) {
     this.registry = new NodeRegistry(
@@ -114,6 +117,9 @@ export class AppNode implements FanOut {
       case FrameType.CLIENT_INFO:
         this.engine.clients.get(frame.connId)?._onClientInfo(frame.info);
         return;
+      case FrameType.RELEASE:
+        void this.release(from, frame.connId);
+        return;
       case FrameType.REVOKE: {
         const conn = this.engine.clients.get(frame.connId);
         if (conn && conn.ioNodeId === from) conn._onClose("transport close", { message: "connection moved to another app-node", error: false });
@@ -122,6 +128,25 @@ export class AppNode implements FanOut {
       default:
         warn("unexpected-frame", `app-node ${this.id} ignores a frame of type ${frame.type} from ${from}`);
     }
+  }
+
+  /**
+   * An io-node moves a connection to another app-node: let it go, sessions stored, then say so on
+   * the link of its writes, behind any write still waiting for a recovery offset.
+   */
+  private async release(from: string, connId: string): Promise<void> {
+    const conn = this.engine.clients.get(connId);
+    let released = false;
+    if (conn && conn.ioNodeId === from && this.releaser) {
+      released = await this.releaser.release(conn).catch((err: Error) => {
+        warn("release", `app-node ${this.id}: connection ${connId} could not be released: ${err.message}`);
+        return conn.readyState !== "open";
+      });
+    }
+    if (this.leaving || this.closed) return;
+    const link = this.link(from);
+    if (this.engine._mustWait()) this.engine._enqueue(() => link.released(connId, released));
+    else link.released(connId, released);
   }
 
   /**

@@ -479,6 +479,14 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
     return { sid: stored.sid, pid: stored.pid, rooms: stored.rooms, data: stored.data, missedPackets };
   }
 
+  /**
+   * Resolves once the sessions Socket.IO persisted so far are stored (false if one could not be):
+   * then another app-node can restore them. @internal
+   */
+  sessionsPersisted(): Promise<boolean> {
+    return this.snapshots ? this.snapshots.persisted() : Promise.resolve(false);
+  }
+
   /** Stores every live session now (before a hand-over). */
   snapshotNow(): void {
     this.snapshots?.snapshot();

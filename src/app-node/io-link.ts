@@ -15,6 +15,8 @@ export interface IoLink {
   broadcast(frame: BroadcastFrame): void;
   /** Every batch from this io-node up to `seq` has been handed to Socket.IO. */
   ack(seq: number): void;
+  /** Answers a RELEASE of the connection, after its last write. */
+  released(connId: string, released: boolean): void;
 }
 
 export type BroadcastFrame = Extract<Frame, { type: FrameType.BROADCAST }>;
@@ -45,6 +47,9 @@ export class LocalIoLink implements IoLink {
     this.sink.handleFrame(this.appId, frame);
   }
   ack(): void {}
+  released(connId: string, released: boolean): void {
+    this.sink.handleFrame(this.appId, { type: FrameType.RELEASED, connId, released });
+  }
 }
 
 /** Acknowledgements wait this long for a write to ride along with, then go alone. */
@@ -76,6 +81,11 @@ export class RemoteIoLink implements IoLink {
 
   broadcast(frame: BroadcastFrame): void {
     this.out.push(frame);
+    this.piggybackAck();
+  }
+
+  released(connId: string, released: boolean): void {
+    this.out.push({ type: FrameType.RELEASED, connId, released });
     this.piggybackAck();
   }
 

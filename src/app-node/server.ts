@@ -11,6 +11,7 @@ import type { Transport } from "../transport/transport";
 import { IoNode, stripClusterOptions } from "../io-node/io-node";
 import { AppNode } from "./app-node";
 import { createRelayAdapter } from "./cluster-adapter";
+import { ConnectionRelease } from "./connection-release";
 
 const debug = makeDebug("server");
 
@@ -106,6 +107,7 @@ export class Server<
       return this.runtime;
     }
     const appNode = new AppNode(options);
+    appNode.releaser = new ConnectionRelease(this as unknown as ConstructorParameters<typeof ConnectionRelease>[0]);
     this.runtime = { options, appNode, appNodeId: appNode.id };
     appNode.engine.opts = engineDefaults({ ...opts, path: opts.path || (this as unknown as { _path: string })._path });
     // between app-nodes, Socket.IO's cluster adapter over our transport, unless the app chose one

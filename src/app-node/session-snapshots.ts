@@ -29,6 +29,8 @@ interface Known {
  */
 export class SessionSnapshots {
   private readonly known = new Map<string, Known>();
+  /** Writes of `persist` under way. */
+  private readonly persisting = new Set<Promise<boolean>>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -78,9 +80,28 @@ export class SessionSnapshots {
       since: k?.since ?? clockNow(),
     });
     if (!buf) return;
-    void this.transport.setValue(this.key(session.pid), buf, this.ttl).catch((err: Error) => {
-      warn("session-write", `could not store session of ${session.sid}: ${err.message}`);
-    });
+    const write = this.transport.setValue(this.key(session.pid), buf, this.ttl).then(
+      () => true,
+      (err: Error) => {
+        warn("session-write", `could not store session of ${session.sid}: ${err.message}`);
+        return false;
+      },
+    );
+    this.persisting.add(write);
+    void write.then(() => this.persisting.delete(write));
+  }
+
+  /**
+   * Resolves once every session persisted so far is in the transport: true when all were stored.
+   * A connection moved to another app-node waits for it (see `connection-release.ts`).
+   *
+   * @example
+   * socket.conn.close(); // Socket.IO persists the sessions
+   * if (await snapshots.persisted()) tellTheIoNode();
+   */
+  async persisted(): Promise<boolean> {
+    const results = await Promise.all([...this.persisting]);
+    return results.every(Boolean);
   }
 
   /** The socket left for good (or after `persist`): its snapshot goes unless it was persisted. */

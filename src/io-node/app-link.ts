@@ -11,6 +11,8 @@ export interface AppLink {
   close(connId: string, reason: string, description?: CloseDescription): void;
   upgrade(connId: string, transport: string, done: boolean): void;
   clientInfo(connId: string, info: Record<string, unknown>): void;
+  /** Asks the app-node to let the connection go to another one (rebalancing), after its data so far. */
+  release(connId: string): void;
   /** The app-node confirmed every batch up to `seq`. */
   acked(seq: number): void;
   /**
@@ -47,6 +49,9 @@ export class LocalAppLink implements AppLink {
   }
   clientInfo(connId: string, info: Record<string, unknown>): void {
     this.sink.handleFrame(this.ioNodeId, { type: FrameType.CLIENT_INFO, connId, info });
+  }
+  release(connId: string): void {
+    this.sink.handleFrame(this.ioNodeId, { type: FrameType.RELEASE, connId });
   }
   acked(): void {}
   takeUnacked(): Map<string, Payload[]> {
@@ -86,6 +91,9 @@ export class RemoteAppLink implements AppLink {
   }
   clientInfo(connId: string, info: Record<string, unknown>): void {
     this.out.push({ type: FrameType.CLIENT_INFO, connId, info });
+  }
+  release(connId: string): void {
+    this.out.push({ type: FrameType.RELEASE, connId });
   }
 
   acked(seq: number): void {

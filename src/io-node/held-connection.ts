@@ -25,10 +25,15 @@ export interface JoinedNamespace {
  * - `open`: packets flow to `owner`.
  * - `rejoining`: handed to a new owner after the previous one died; the namespaces are being
  *   re-joined there and client packets wait until every namespace has answered.
+ * - `moving`: the owner was asked to let it go to `moveTo` (rebalancing); client packets wait.
  */
 export class HeldConnection implements RoomMember {
-  state: "pending" | "open" | "rejoining" = "pending";
+  state: "pending" | "open" | "rejoining" | "moving" = "pending";
   owner?: string;
+  /** The app-node a rebalancing move takes the connection to (while `moving`). */
+  moveTo?: string;
+  /** Its owner refused to let it go (its sockets cannot be recovered elsewhere): never asked again. */
+  unmovable = false;
   readonly held: Payload[] = [];
   readonly namespaces = new Map<string, JoinedNamespace>();
   /** Namespaces re-joined on a new owner that have not answered yet (only while re-homing). */

@@ -18,6 +18,8 @@ import { OwnerPicker } from "./owner-picker";
 import { RoomIndex } from "./room-index";
 import { PresenceAnnouncer } from "./presence-announcer";
 import { RecoveryWindows } from "./recovery-window";
+import { Rebalancer } from "./rebalancer";
+import type { Move, OwnedConnections } from "./rebalance-plan";
 import { EVERY_ROOM } from "../protocol/presence";
 import { serveClientBundle } from "../http/socket-io-client";
 import { clearTimeout, setTimeout } from "../clock";
@@ -49,7 +51,8 @@ export interface IoNodeOptions extends Partial<EngineServerOptions>, AttachOptio
  * connection's packets to the app-node that owns it.
  *
  * Events: `joined` and `left` ({ connId, nsp, sid }) when a client's socket in a namespace is
- * confirmed by its app-node or goes away.
+ * confirmed by its app-node or goes away; `moved` ({ connId, from, to }) when rebalancing handed a
+ * connection to another app-node (its sessions are being restored there).
  *
  * @example
  * const ioNode = createIoNode({ port: 8081, redis: "redis://localhost:6379" });
@@ -66,6 +69,8 @@ export class IoNode extends EventEmitter {
   /** Outbound REVOKE frames to app-nodes that wrote for a connection they no longer own. */
   private readonly revokeLinks = new Map<string, OutboundLink>();
   private readonly picker: OwnerPicker;
+  /** Spreads the connections over the app-nodes as they join (absent when `rebalance: false`). */
+  private rebalancer?: Rebalancer;
   /** Which held connections are in which rooms, so broadcasts fan out here. */
   private readonly rooms: RoomIndex;
   private readonly presence: PresenceAnnouncer;
@@ -94,6 +99,12 @@ export class IoNode extends EventEmitter {
     this.pendingTimeout = opts.pendingTimeout ?? 30_000;
     this.publicAddress = opts.publicAddress;
     this.picker = new OwnerPicker(this.cluster.ownerStrategy);
+    if (this.cluster.rebalance) {
+      this.rebalancer = new Rebalancer(
+        { owners: () => this.owners(), move: (m) => this.move(m) },
+        this.cluster.rebalance.maxPerSecond,
+      );
+    }
     this.presence = new PresenceAnnouncer(this.cluster.transport, this.id, () => this.presentRooms());
     this.windows = new RecoveryWindows<HeldConnection>(
       (nsp, present) => this.presence.changed(nsp, EVERY_ROOM, present),
@@ -153,7 +164,11 @@ export class IoNode extends EventEmitter {
       this.cluster,
     );
     this.registry.on("up", (r: NodeRecord) => this.onNodeUp(r));
-    this.registry.on("change", (r: NodeRecord) => r.role === "app" && this.picker.refreshed(r.id));
+    this.registry.on("change", (r: NodeRecord) => {
+      if (r.role !== "app") return;
+      this.picker.refreshed(r.id);
+      this.rebalancer?.check();
+    });
     this.registry.on("down", (r: NodeRecord) => r.role === "app" && this.onAppDown(r.id));
     this.started = listening.then(() => this.start());
     // the failure is the caller's through ready(); not an unhandled rejection when nobody asks
@@ -193,6 +208,9 @@ export class IoNode extends EventEmitter {
    */
   attachLocalApp(appId: string, sink: FrameSink, fastPath: boolean): void {
     this.local = { appId, sink };
+    // it serves its own app-node only: nothing to spread
+    this.rebalancer?.close();
+    this.rebalancer = undefined;
     if (fastPath) this.links.set(appId, new LocalAppLink(appId, this.id, sink));
   }
 
@@ -284,9 +302,19 @@ export class IoNode extends EventEmitter {
     return [{ id: this.local.appId } as NodeRecord];
   }
 
-  /** Hands a connection to a live app-node, or leaves it pending until one appears. */
-  private assignOwner(hc: HeldConnection): void {
-    const owner = this.picker.pick(this.candidates());
+  /**
+   * Hands a connection to a live app-node (`preferred` when it is alive), or leaves it pending
+   * until one appears.
+   */
+  private assignOwner(hc: HeldConnection, preferred?: string): void {
+    const candidates = this.candidates();
+    let owner: string | undefined;
+    if (preferred && candidates.some((c) => c.id === preferred)) {
+      owner = preferred;
+      this.picker.handedTo(owner);
+    } else {
+      owner = this.picker.pick(candidates);
+    }
     if (!owner) {
       hc.state = "pending";
       if (!hc.pendingTimer) {
@@ -433,6 +461,8 @@ export class IoNode extends EventEmitter {
       case FrameType.ACK:
         this.links.get(from)?.acked(frame.seq);
         return;
+      case FrameType.RELEASED:
+        return this.onReleased(from, frame.connId, frame.released);
       case FrameType.ROOMS: {
         const hc = this.held.get(frame.connId);
         // a former owner's late word must not undo what the new owner set up
@@ -600,6 +630,63 @@ export class IoNode extends EventEmitter {
     for (const hc of this.held.values()) {
       if (hc.state === "pending") this.assignOwner(hc);
     }
+    this.rebalancer?.check();
+  }
+
+  /** What each live app-node owns of the connections held here, for the rebalancer. */
+  private owners(): Map<string, OwnedConnections> {
+    const owners = new Map<string, OwnedConnections>();
+    for (const app of this.registry.alive("app")) owners.set(app.id, { count: 0, movable: [] });
+    if (owners.size < 2) return owners;
+    for (const hc of this.held.values()) {
+      const o = owners.get(hc.moveTo ?? hc.owner ?? "");
+      if (!o) continue;
+      o.count++;
+      if (movable(hc)) o.movable.push(hc.id);
+    }
+    return owners;
+  }
+
+  /** A rebalancing move, step 1: the owner is asked to let the connection go; client packets wait. */
+  private move(m: Move): void {
+    const hc = this.held.get(m.connId);
+    if (!hc || hc.owner !== m.from || !movable(hc)) return;
+    hc.state = "moving";
+    hc.moveTo = m.to;
+    debug("moving connection %s from %s to %s", hc.id, m.from, m.to);
+    this.link(m.from).release(hc.id);
+  }
+
+  /**
+   * Step 2: the old owner answered, after its last write for the connection. It now restores on
+   * the new owner as after a hand-over (a CONNECT with its session id per namespace), the
+   * namespaces' broadcasts kept meanwhile (see `recovery-window.ts`) so none is lost or doubled.
+   */
+  private onReleased(from: string, connId: string, released: boolean): void {
+    const hc = this.held.get(connId);
+    if (!hc || hc.owner !== from || hc.state !== "moving") return;
+    const to = hc.moveTo!;
+    hc.moveTo = undefined;
+    if (!released) {
+      debug("connection %s stays on %s", connId, from);
+      hc.unmovable = true;
+      hc.state = "open";
+      this.flushHeld(hc);
+      return;
+    }
+    hc.owner = undefined;
+    hc.rehomed = true;
+    hc.awaiting = undefined;
+    for (const [nsp, joined] of hc.namespaces) {
+      joined.recovery = this.windows.open(hc, nsp, { pid: joined.pid, offset: joined.offset ?? "" });
+    }
+    void this.presence.announceNow(PRESENCE_WAIT_MS).then((published) => {
+      if (!published) debug("room presence not confirmed within %d ms; connection %s moves on", PRESENCE_WAIT_MS, connId);
+      // closed meanwhile, or its new owner is already chosen (an app-node died in between)
+      if (this.held.get(connId) !== hc || hc.owner || this.closed) return;
+      this.assignOwner(hc, to);
+      if (hc.owner) this.emit("moved", { connId, from, to: hc.owner });
+    });
   }
 
   /** The owner of some connections died: hand each to a live app-node, replaying what it lost. */
@@ -614,6 +701,7 @@ export class IoNode extends EventEmitter {
       if (hc.owner !== appId || hc.closedByApp) continue;
       moved++;
       hc.owner = undefined;
+      hc.moveTo = undefined;
       hc.rehomed = true;
       // the new owner restores nothing of a session the old one had not answered for yet
       this.discardWindows(hc);
@@ -629,6 +717,7 @@ export class IoNode extends EventEmitter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.rebalancer?.close();
     // a node that never reached Redis must still close
     await withTimeout(this.started.catch(() => undefined), CLOSE_WAIT_MS);
     for (const hc of this.held.values()) {
@@ -668,6 +757,17 @@ function websocketFrame(packet: string): Buffer[] {
   return Sender.frame(Buffer.from("4" + packet), { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true });
 }
 
+/**
+ * Whether a connection may move to another app-node now: open with every namespace confirmed,
+ * each with a recoverable session (a private session id), nothing being restored or re-joined.
+ */
+function movable(hc: HeldConnection): boolean {
+  if (hc.state !== "open" || hc.unmovable || hc.closedByApp || hc.waitsForPresence || hc.namespaces.size === 0) return false;
+  if (hc.socket.readyState !== "open") return false;
+  for (const joined of hc.namespaces.values()) if (!joined.sid || !joined.pid || joined.recovery) return false;
+  return true;
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -680,6 +780,7 @@ const CLUSTER_KEYS = new Set([
   "heartbeatInterval",
   "nodeTimeout",
   "requestsTimeout",
+  "rebalance",
   "directLinks",
   "link",
   "transport",

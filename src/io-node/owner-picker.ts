@@ -38,6 +38,11 @@ export class OwnerPicker {
     return ring[this.next++ % ring.length];
   }
 
+  /** A connection went to `id` otherwise than by {@link pick} (a rebalancing move): it counts too. */
+  handedTo(id: string): void {
+    this.handedOut.set(id, (this.handedOut.get(id) ?? 0) + 1);
+  }
+
   /** A fresh heartbeat of `id` counts what it holds now. */
   refreshed(id: string): void {
     this.handedOut.delete(id);
