@@ -665,9 +665,10 @@ export class IoNode extends EventEmitter {
   private onReleased(from: string, connId: string, released: boolean): void {
     const hc = this.held.get(connId);
     if (!hc || hc.owner !== from || hc.state !== "moving") return;
+    // `moveTo` stays until the new owner is chosen: meanwhile the rebalancer counts it there
     const to = hc.moveTo!;
-    hc.moveTo = undefined;
     if (!released) {
+      hc.moveTo = undefined;
       debug("connection %s stays on %s", connId, from);
       hc.unmovable = true;
       hc.state = "open";
@@ -684,6 +685,7 @@ export class IoNode extends EventEmitter {
       if (!published) debug("room presence not confirmed within %d ms; connection %s moves on", PRESENCE_WAIT_MS, connId);
       // closed meanwhile, or its new owner is already chosen (an app-node died in between)
       if (this.held.get(connId) !== hc || hc.owner || this.closed) return;
+      hc.moveTo = undefined;
       this.assignOwner(hc, to);
       if (hc.owner) this.emit("moved", { connId, from, to: hc.owner });
     });
