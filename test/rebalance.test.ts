@@ -53,31 +53,35 @@ describe("rebalance plan", () => {
 });
 
 describe("rebalancer", () => {
-  it("starts at most maxPerSecond moves in a second, and the rest later", async () => {
-    const moved: string[] = [];
-    const state = owned([["a", 20], ["b", 0]]);
+  it("starts at most maxPerSecond moves in any second, a tenth at a time, and the rest later", async () => {
+    const startedAt: number[] = [];
+    // the time the rebalancer judges the rate by
+    let clockRead = 0;
+    const clock = () => (clockRead = Date.now());
+    const state = owned([["a", 60], ["b", 0]]);
     const host = {
       owners: () => state,
       move: (m: { connId: string; from: string; to: string }) => {
-        moved.push(m.connId);
+        startedAt.push(clockRead);
         const from = state.get(m.from)!;
         from.count--;
         from.movable = from.movable.filter((c) => c !== m.connId);
         state.get(m.to)!.count++;
       },
     };
-    const rebalancer = new Rebalancer(host, 4);
+    const rebalancer = new Rebalancer(host, 20, clock);
     try {
       rebalancer.check();
-      expect(moved).to.have.length(4);
-      // calls within the second change nothing
+      expect(startedAt).to.have.length(2);
+      // calls while the rate holds moves back change nothing
       rebalancer.check();
       rebalancer.check();
-      expect(moved).to.have.length(4);
-      // the next window goes on by itself, until the share is fair
-      await waitFor(() => moved.length >= 8, 5_000, "the second window's moves");
-      await waitFor(() => moved.length === 10, 5_000, "every move");
-      expect(new Set(moved).size).to.equal(10);
+      expect(startedAt).to.have.length(2);
+      // the rest goes on by itself, until the share is fair (30 each)
+      await waitFor(() => startedAt.length === 30, 10_000, "every move");
+      const inOneSecond = startedAt.map((t) => startedAt.filter((u) => u >= t && u < t + 1000).length);
+      expect(Math.max(...inOneSecond)).to.be.at.most(20);
+      expect(state.get("b")!.count).to.equal(30);
     } finally {
       rebalancer.close();
     }
