@@ -3,6 +3,7 @@ import { Server } from "../src";
 import type { IoNode, ServerOptions } from "../src";
 import { planMoves, OwnedConnections } from "../src/io-node/rebalance-plan";
 import { Rebalancer } from "../src/io-node/rebalancer";
+import { resolveClusterOptions } from "../src/options";
 import { aliveApps, ClientSocket, FAST, startCluster, times, track, waitFor, waitForPeers } from "./helpers";
 
 function owned(entries: Array<[string, number, number?]>): Map<string, OwnedConnections> {
@@ -49,6 +50,20 @@ describe("rebalance plan", () => {
   it("counts connections already on their way as the newcomer's", () => {
     // 10 in all, b already owns (or receives) 5: balanced
     expect(planMoves(owned([["a", 5], ["b", 5, 0]]), 100)).to.deep.equal([]);
+  });
+});
+
+describe("rebalance option", () => {
+  it("defaults to 50 moves per second, and takes false or a positive rate", () => {
+    expect(resolveClusterOptions({}).rebalance).to.deep.equal({ maxPerSecond: 50 });
+    expect(resolveClusterOptions({ rebalance: false }).rebalance).to.equal(false);
+    expect(resolveClusterOptions({ rebalance: { maxPerSecond: 5 } }).rebalance).to.deep.equal({ maxPerSecond: 5 });
+  });
+
+  it("refuses a rate that is not a positive number, before any connection is made", () => {
+    expect(() => resolveClusterOptions({ rebalance: { maxPerSecond: 0 } })).to.throw(/maxPerSecond/);
+    expect(() => resolveClusterOptions({ rebalance: { maxPerSecond: NaN } })).to.throw(/maxPerSecond/);
+    expect(() => resolveClusterOptions({ rebalance: true as never })).to.throw(/rebalance/);
   });
 });
 
