@@ -22,8 +22,8 @@ const handshake: Handshake = {
   transport: "polling",
 };
 
-function batch(frames: Frame[], from = "io-0123456789abcdef", seq = 1): Batch {
-  return { version: PROTOCOL_VERSION, from, seq, frames };
+function batch(frames: Frame[], from = "io-0123456789abcdef", seq = 1, epoch = 0xdead_beef): Batch {
+  return { version: PROTOCOL_VERSION, from, epoch, seq, frames };
 }
 
 function roundTrip(b: Batch): Batch {
@@ -50,7 +50,7 @@ const everyFrame: Frame[] = [
   { type: FrameType.DISCONNECT, connId: "conn-2", discard: true },
   { type: FrameType.CLIENT_INFO, connId: "conn-1", info: { userId: 7, nick: "ünï" } },
   { type: FrameType.REVOKE, connId: "conn-2" },
-  { type: FrameType.ACK, seq: 4_294_967_295 },
+  { type: FrameType.ACK, epoch: 1, seq: 4_294_967_295 },
   { type: FrameType.ROOMS, connId: "conn-1", nsp: "/chat", sid: "s1", op: RoomOp.JOIN, rooms: ["lobby", "ünï"] },
   { type: FrameType.ROOMS, connId: "conn-1", nsp: "/", sid: "s1", op: RoomOp.LEAVE_ALL, rooms: [] },
   { type: FrameType.BROADCAST, nsp: "/", rooms: [], except: [], flags: 0, data: ['2["news"]'] },
@@ -81,9 +81,9 @@ describe("codec: relay batches", () => {
     expect(decoded).to.deep.equal(b);
   });
 
-  it("keeps the sender, sequence number and version", () => {
-    const decoded = roundTrip(batch([], "io-node-✓", 4_294_967_295));
-    expect(decoded).to.deep.equal({ version: PROTOCOL_VERSION, from: "io-node-✓", seq: 4_294_967_295, frames: [] });
+  it("keeps the sender, link epoch, sequence number and version", () => {
+    const decoded = roundTrip(batch([], "io-node-✓", 4_294_967_295, 4_294_967_294));
+    expect(decoded).to.deep.equal({ version: PROTOCOL_VERSION, from: "io-node-✓", epoch: 4_294_967_294, seq: 4_294_967_295, frames: [] });
   });
 
   it("round-trips large payloads (1 MiB of text and of binary)", () => {

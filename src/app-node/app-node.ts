@@ -4,6 +4,7 @@ import { debug as makeDebug, warn } from "../log";
 import { CLOSE_WAIT_MS, withTimeout } from "../cluster/with-timeout";
 import { newNodeId, ResolvedClusterOptions } from "../options";
 import { Batch, Frame, FrameType } from "../protocol/frame";
+import { ReceiptPositions } from "../cluster/receipt-positions";
 import { BroadcastFrame, IoLink, IoFrameSink, LocalIoLink, RemoteIoLink } from "./io-link";
 import { RelayEngine } from "./relay-engine";
 import { RoomPresence } from "./room-presence";
@@ -22,7 +23,11 @@ export class AppNode implements FanOut {
   /** Which io-nodes hold members of which rooms, so broadcasts go only where they are needed. */
   private readonly presence: RoomPresence;
   private readonly links = new Map<string, IoLink>();
+  /** Where this node stands in each io-node's batches, so none is processed twice. */
+  private readonly positions = new ReceiptPositions();
   private messages = 0;
+  /** Batches from io-nodes dropped because they were processed already. */
+  duplicateBatches = 0;
   private readonly started: Promise<void>;
   private closed = false;
   /** Set by `leave()`: batches are neither processed nor acknowledged, so io-nodes replay them elsewhere. */
@@ -31,7 +36,13 @@ export class AppNode implements FanOut {
   constructor(readonly cluster: ResolvedClusterOptions) {
     this.registry = new NodeRegistry(
       cluster.transport,
-      () => ({ id: this.id, role: "app", connections: this.engine.clientsCount, messages: this.messages }),
+      () => ({
+        id: this.id,
+        role: "app",
+        connections: this.engine.clientsCount,
+        messages: this.messages,
+        duplicates: this.duplicateBatches,
+      }),
       cluster,
     );
     this.presence = new RoomPresence(cluster.transport);
@@ -40,6 +51,7 @@ export class AppNode implements FanOut {
     this.registry.on("down", (r: NodeRecord) => {
       if (r.role !== "io") return;
       this.presence.forget(r.id);
+      this.positions.forget(r.id);
       const n = this.engine._dropIoNode(r.id);
       const link = this.links.get(r.id);
       if (link instanceof RemoteIoLink) link.close();
@@ -85,6 +97,13 @@ export class AppNode implements FanOut {
 
   private onBatch(batch: Batch): void {
     if (this.leaving) return;
+    if (!this.positions.accept(batch.from, batch.epoch, batch.seq)) {
+      this.duplicateBatches++;
+      debug("batch %d of epoch %d from %s received already; dropped", batch.seq, batch.epoch, batch.from);
+      // acknowledged again: the io-node may still keep it for replay
+      this.link(batch.from).ack(batch.epoch, this.positions.last(batch.from));
+      return;
+    }
     for (const frame of batch.frames) {
       try {
         this.handleFrame(batch.from, frame);
@@ -92,7 +111,7 @@ export class AppNode implements FanOut {
         warn("app-frame", `app-node ${this.id}: frame from ${batch.from} failed: ${(err as Error).stack}`);
       }
     }
-    this.link(batch.from).ack(batch.seq);
+    this.link(batch.from).ack(batch.epoch, batch.seq);
   }
 
   /** Frames from io-nodes (inbox or co-located fast path). @internal */

@@ -21,6 +21,10 @@ export interface NodeRecord {
   messages: number;
   /** io-nodes: room presence announcements published so far (a receiver that is behind missed one). */
   roomSeq?: number;
+  /** io-nodes: client packets replayed to a new owner after an app-node died (see `IoNode.replayedPackets`). */
+  replayed?: number;
+  /** app-nodes: batches dropped as processed already (see `AppNode.duplicateBatches`). */
+  duplicates?: number;
   /** Heartbeat counter: a record that stops changing belongs to a dead node. */
   seq: number;
   /** Sender's clock at the heartbeat, to discard records left behind long ago. */

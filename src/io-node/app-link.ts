@@ -11,8 +11,10 @@ export interface AppLink {
   close(connId: string, reason: string, description?: CloseDescription): void;
   upgrade(connId: string, transport: string, done: boolean): void;
   clientInfo(connId: string, info: Record<string, unknown>): void;
-  /** The app-node confirmed every batch up to `seq`. */
-  acked(seq: number): void;
+  /** The app-node confirmed every batch of link epoch `epoch` up to `seq`. */
+  acked(epoch: number, seq: number): void;
+  /** Tells the app-node it no longer owns a connection (it wrote for one re-homed meanwhile). */
+  revoke(connId: string): void;
   /**
    * Client packets this app-node received but never confirmed, grouped by connection in arrival
    * order: after its death they are replayed to the connection's new owner.
@@ -49,6 +51,7 @@ export class LocalAppLink implements AppLink {
     this.sink.handleFrame(this.ioNodeId, { type: FrameType.CLIENT_INFO, connId, info });
   }
   acked(): void {}
+  revoke(): void {}
   takeUnacked(): Map<string, Payload[]> {
     return new Map();
   }
@@ -88,7 +91,13 @@ export class RemoteAppLink implements AppLink {
     this.out.push({ type: FrameType.CLIENT_INFO, connId, info });
   }
 
-  acked(seq: number): void {
+  revoke(connId: string): void {
+    this.out.push({ type: FrameType.REVOKE, connId });
+  }
+
+  acked(epoch: number, seq: number): void {
+    // an acknowledgement of an earlier link to the app-node says nothing about this one's batches
+    if (epoch !== this.out.epoch) return;
     let i = 0;
     while (i < this.unacked.length && this.unacked[i].seq <= seq) i++;
     if (i > 0) this.unacked = this.unacked.slice(i);

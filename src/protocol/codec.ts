@@ -14,11 +14,11 @@ const FLAG_VOLATILE = 4;
 
 /**
  * Binary layout (all integers big-endian):
- *   u8 version | str8 from | u32 seq | u32 frameCount | frames...
+ *   u8 version | str8 from | u32 epoch | u32 seq | u32 frameCount | frames...
  *   frame: u8 type | str8 connId | body
  *   bodies: OPEN str32(json handshake) · DATA u8 flags, bytes32 · CLOSE str32 reason, u8 kind
  *           (0 none, 1 text, 2 Error), str32 description
- *           UPGRADE str8 transport, u8 done · WRITE u8 flags, bytes32 · DISCONNECT u8 discard · REVOKE (none) · ACK u32 seq
+ *           UPGRADE str8 transport, u8 done · WRITE u8 flags, bytes32 · DISCONNECT u8 discard · REVOKE (none) · ACK u32 epoch, u32 seq
  *           CLIENT_INFO str32(json object)
  *           ROOMS str32 nsp, str32 sid, u8 op, list rooms
  *           BROADCAST (empty connId) str32 nsp, list rooms, list except, u8 flags, str8 offset ("": none),
@@ -30,6 +30,7 @@ export function encodeBatch(batch: Batch): Buffer {
   const w = new Writer();
   w.u8(batch.version);
   w.str8(batch.from);
+  w.u32(batch.epoch);
   w.u32(batch.seq);
   w.u32(batch.frames.length);
   for (const frame of batch.frames) writeFrame(w, frame);
@@ -43,12 +44,13 @@ export function decodeBatch(buf: Buffer): Batch {
     throw new CodecError(`unsupported protocol version ${version} (this node speaks ${PROTOCOL_VERSION})`);
   }
   const from = r.str8();
+  const epoch = r.u32();
   const seq = r.u32();
   const count = r.u32();
   const frames: Frame[] = [];
   for (let i = 0; i < count; i++) frames.push(readFrame(r));
   if (!r.done()) throw new CodecError(`${buf.length - r.offset} trailing bytes`);
-  return { version, from, seq, frames };
+  return { version, from, epoch, seq, frames };
 }
 
 function writeFrame(w: Writer, frame: Frame): void {
@@ -86,6 +88,7 @@ function writeFrame(w: Writer, frame: Frame): void {
       break;
     case FrameType.ACK:
       w.str8("");
+      w.u32(frame.epoch);
       w.u32(frame.seq);
       break;
     case FrameType.CLIENT_INFO:
@@ -147,7 +150,7 @@ function readFrame(r: Reader): Frame {
     case FrameType.REVOKE:
       return { type, connId };
     case FrameType.ACK:
-      return { type, seq: r.u32() };
+      return { type, epoch: r.u32(), seq: r.u32() };
     case FrameType.CLIENT_INFO:
       return { type, connId, info: parseInfo(r.str32()) };
     case FrameType.ROOMS: {
