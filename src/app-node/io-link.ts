@@ -15,6 +15,8 @@ export interface IoLink {
   broadcast(frame: BroadcastFrame): void;
   /** Every batch of link epoch `epoch` from this io-node up to `seq` has been handed to Socket.IO. */
   ack(epoch: number, seq: number): void;
+  /** Asks the io-node whether its link of epoch `epoch` still carries this node's connections. */
+  checkEpoch(epoch: number): void;
 }
 
 export type BroadcastFrame = Extract<Frame, { type: FrameType.BROADCAST }>;
@@ -45,6 +47,7 @@ export class LocalIoLink implements IoLink {
     this.sink.handleFrame(this.appId, frame);
   }
   ack(): void {}
+  checkEpoch(): void {}
 }
 
 /**
@@ -98,6 +101,10 @@ export class RemoteIoLink implements IoLink {
         this.piggybackAck();
       }, ACK_DELAY_MS);
     }
+  }
+
+  checkEpoch(epoch: number): void {
+    this.out.push({ type: FrameType.EPOCH_CHECK, epoch });
   }
 
   private piggybackAck(): void {

@@ -15,6 +15,10 @@ export interface AppLink {
   acked(epoch: number, seq: number): void;
   /** Tells the app-node it no longer owns a connection (it wrote for one re-homed meanwhile). */
   revoke(connId: string): void;
+  /** The epoch of this link's batches (0: a co-located app-node, reached without batches). */
+  readonly epoch: number;
+  /** Answers the app-node's EPOCH_CHECK: `current` when `epoch` is this link's. */
+  epochStatus(epoch: number, current: boolean): void;
   /**
    * Client packets this app-node received but never confirmed, grouped by connection in arrival
    * order: after its death they are replayed to the connection's new owner.
@@ -50,8 +54,10 @@ export class LocalAppLink implements AppLink {
   clientInfo(connId: string, info: Record<string, unknown>): void {
     this.sink.handleFrame(this.ioNodeId, { type: FrameType.CLIENT_INFO, connId, info });
   }
+  readonly epoch = 0;
   acked(): void {}
   revoke(): void {}
+  epochStatus(): void {}
   takeUnacked(): Map<string, Payload[]> {
     return new Map();
   }
@@ -91,8 +97,16 @@ export class RemoteAppLink implements AppLink {
     this.out.push({ type: FrameType.CLIENT_INFO, connId, info });
   }
 
+  get epoch(): number {
+    return this.out.epoch;
+  }
+
   revoke(connId: string): void {
     this.out.push({ type: FrameType.REVOKE, connId });
+  }
+
+  epochStatus(epoch: number, current: boolean): void {
+    this.out.push({ type: FrameType.EPOCH_STATUS, epoch, current });
   }
 
   acked(epoch: number, seq: number): void {

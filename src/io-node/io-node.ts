@@ -443,6 +443,8 @@ export class IoNode extends EventEmitter {
         if (hc && hc.owner === from) this.rooms.apply(hc, frame.nsp, frame.sid, frame.op, frame.rooms);
         return;
       }
+      case FrameType.EPOCH_CHECK:
+        return this.onEpochCheck(from, frame.epoch);
       case FrameType.BROADCAST:
         return this.onBroadcast(from, frame.nsp, frame.rooms, frame.except, frame.flags, frame.offset, frame.data);
       default:
@@ -590,6 +592,19 @@ export class IoNode extends EventEmitter {
       return false;
     }
     return forward;
+  }
+
+  /**
+   * An app-node that was silent asks whether the batches of `epoch` are still its own. They are
+   * while the link that sent them is the current one; then the app-node also gets a fresh timeout,
+   * so it is not judged dead, and its batches replayed elsewhere, after it was told to handle them.
+   */
+  private onEpochCheck(appId: string, epoch: number): void {
+    const link = this.links.get(appId);
+    const current = link !== undefined && link.epoch === epoch;
+    if (current) this.registry.touch(appId);
+    debug("app-node %s asks about epoch %d: %s", appId, epoch, current ? "current" : "re-homed");
+    (link ?? this.link(appId)).epochStatus(epoch, current);
   }
 
   private revoke(appId: string, connId: string): void {

@@ -19,7 +19,8 @@ const FLAG_VOLATILE = 4;
  *   bodies: OPEN str32(json handshake) · DATA u8 flags, bytes32 · CLOSE str32 reason, u8 kind
  *           (0 none, 1 text, 2 Error), str32 description
  *           UPGRADE str8 transport, u8 done · WRITE u8 flags, bytes32 · DISCONNECT u8 discard · REVOKE (none) · ACK u32 epoch, u32 seq
- *           CLIENT_INFO str32(json object)
+ *           CLIENT_INFO str32(json object) · EPOCH_CHECK (empty connId) u32 epoch
+ *           EPOCH_STATUS (empty connId) u32 epoch, u8 current
  *           ROOMS str32 nsp, str32 sid, u8 op, list rooms
  *           BROADCAST (empty connId) str32 nsp, list rooms, list except, u8 flags, str8 offset ("": none),
  *                     u32 count, payloads
@@ -95,6 +96,15 @@ function writeFrame(w: Writer, frame: Frame): void {
       w.str8(frame.connId);
       w.str32(JSON.stringify(frame.info));
       break;
+    case FrameType.EPOCH_CHECK:
+      w.str8("");
+      w.u32(frame.epoch);
+      break;
+    case FrameType.EPOCH_STATUS:
+      w.str8("");
+      w.u32(frame.epoch);
+      w.u8(frame.current ? 1 : 0);
+      break;
     case FrameType.ROOMS:
       w.str8(frame.connId);
       w.str32(frame.nsp);
@@ -153,6 +163,10 @@ function readFrame(r: Reader): Frame {
       return { type, epoch: r.u32(), seq: r.u32() };
     case FrameType.CLIENT_INFO:
       return { type, connId, info: parseInfo(r.str32()) };
+    case FrameType.EPOCH_CHECK:
+      return { type, epoch: r.u32() };
+    case FrameType.EPOCH_STATUS:
+      return { type, epoch: r.u32(), current: r.u8() === 1 };
     case FrameType.ROOMS: {
       const nsp = r.str32();
       const sid = r.str32();

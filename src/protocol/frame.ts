@@ -40,6 +40,18 @@ export enum FrameType {
   ROOMS = 10,
   /** app → io: a packet for the io-node's members of some rooms, encoded once (see `io-node/room-index.ts`). */
   BROADCAST = 11,
+  // 12 and 13 are RELEASE / RELEASED
+  /**
+   * app → io: "does your link of epoch `epoch` still carry my connections?" Asked by an app-node
+   * that was silent long enough to have been thought dead (paused, frozen), before it handles a
+   * batch of that epoch: the io-node may have replayed it to another app-node meanwhile.
+   */
+  EPOCH_CHECK = 14,
+  /**
+   * io → app: the answer to {@link FrameType.EPOCH_CHECK}. `current` false: the io-node re-homed
+   * the connections of that epoch, whose batches the app-node must drop unhandled.
+   */
+  EPOCH_STATUS = 15,
 }
 
 /** What a {@link FrameType.ROOMS} frame does to the socket's rooms. */
@@ -106,6 +118,8 @@ export type Frame =
   | { type: FrameType.DISCONNECT; connId: string; discard: boolean }
   | { type: FrameType.ACK; epoch: number; seq: number }
   | { type: FrameType.REVOKE; connId: string }
+  | { type: FrameType.EPOCH_CHECK; epoch: number }
+  | { type: FrameType.EPOCH_STATUS; epoch: number; current: boolean }
   | { type: FrameType.CLIENT_INFO; connId: string; info: Record<string, unknown> }
   | { type: FrameType.ROOMS; connId: string; nsp: string; sid: string; op: RoomOp; rooms: string[] }
   | {
