@@ -151,8 +151,8 @@ describe("codec: relay batches", () => {
 
   it("throws CodecError on an unknown frame type", () => {
     const encoded = Buffer.from(encodeBatch(batch([{ type: FrameType.DISCONNECT, connId: "c", discard: false }])));
-    // version(1) + str8 from + seq(4) + count(4) then the frame type
-    const typeOffset = 1 + 1 + Buffer.byteLength("io-0123456789abcdef") + 4 + 4;
+    // version(1) + str8 from + epoch(4) + seq(4) + count(4) then the frame type
+    const typeOffset = 1 + 1 + Buffer.byteLength("io-0123456789abcdef") + 4 + 4 + 4;
     expect(encoded[typeOffset]).to.equal(FrameType.DISCONNECT);
     encoded[typeOffset] = 99;
     expect(() => decodeBatch(encoded)).to.throw(CodecError, /unknown frame type 99/);
