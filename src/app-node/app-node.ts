@@ -8,6 +8,7 @@ import { ReceiptPositions } from "../cluster/receipt-positions";
 import { BroadcastFrame, IoLink, IoFrameSink, LocalIoLink, RemoteIoLink } from "./io-link";
 import { RelayEngine } from "./relay-engine";
 import { EpochChecks } from "./epoch-checks";
+import { now as clockNow } from "../clock";
 import { RoomPresence } from "./room-presence";
 import type { FanOut } from "./cluster-adapter";
 
@@ -38,6 +39,7 @@ export class AppNode implements FanOut {
   });
   /** The heartbeat whose silence was last doubted, so one silence costs one check per io-node. */
   private doubtedBeat = -1;
+  private doubtedAt = 0;
   private duplicates = 0;
   private readonly started: Promise<void>;
   private closed = false;
@@ -116,10 +118,16 @@ export class AppNode implements FanOut {
     return this.duplicates + this.checks.dropped;
   }
 
-  /** After a heartbeat silence others may have judged as death, what io-nodes send is checked first. */
+  /**
+   * After a heartbeat silence others may have judged as death, what io-nodes send is checked
+   * first. While the silence lasts (Redis out of this node's reach, not of the io-nodes'), checks
+   * are repeated: an io-node's answer only holds its judgement back for one `nodeTimeout`.
+   */
   private doubtAfter(beat: number): void {
-    if (beat === this.doubtedBeat) return;
+    const now = clockNow();
+    if (beat === this.doubtedBeat && now - this.doubtedAt < this.registry.silenceLimit) return;
     this.doubtedBeat = beat;
+    this.doubtedAt = now;
     this.checks.doubt();
   }
 
