@@ -90,7 +90,7 @@ describe("bad input in Redis", () => {
     const redis = redisClient();
     for (const io of fx.apps) {
       const key = `${fx.prefix}:inbox:${io.cluster.appNodeId}`;
-      const valid = encodeBatch({ version: PROTOCOL_VERSION, from: fx.ioNodes[0].id, seq: 1, frames: [] });
+      const valid = encodeBatch({ version: PROTOCOL_VERSION, from: fx.ioNodes[0].id, epoch: 1, seq: 1, frames: [] });
       await redis.xadd(key, "*", "p", "garbage");
       await redis.xadd(key, "*", "p", Buffer.from([PROTOCOL_VERSION, 200, 1, 2]));
       await redis.xadd(key, "*", "p", Buffer.from([99, ...valid.subarray(1)]));
@@ -106,13 +106,14 @@ describe("bad input in Redis", () => {
         encodeBatch({
           version: PROTOCOL_VERSION,
           from: "io-nobody",
+          epoch: 1,
           seq: 7,
           frames: [
             { type: FrameType.DATA, connId: "no-such-conn", data: '2["x"]' },
             { type: FrameType.CLOSE, connId: "no-such-conn", reason: "transport close" },
             { type: FrameType.UPGRADE, connId: "no-such-conn", transport: "websocket", done: true },
             { type: FrameType.WRITE, connId: "no-such-conn", data: "x", compress: true, volatile: false },
-            { type: FrameType.ACK, seq: 3 },
+            { type: FrameType.ACK, epoch: 1, seq: 3 },
           ],
         }),
       );
@@ -140,6 +141,7 @@ describe("bad input in Redis", () => {
           encodeBatch({
             version: PROTOCOL_VERSION,
             from: "app-forger",
+            epoch: 1,
             seq: 1,
             frames: [
               { type: FrameType.WRITE, connId: id, data: '2["forged"]', compress: true, volatile: false },

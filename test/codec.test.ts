@@ -22,8 +22,8 @@ const handshake: Handshake = {
   transport: "polling",
 };
 
-function batch(frames: Frame[], from = "io-0123456789abcdef", seq = 1): Batch {
-  return { version: PROTOCOL_VERSION, from, seq, frames };
+function batch(frames: Frame[], from = "io-0123456789abcdef", seq = 1, epoch = 0xdead_beef): Batch {
+  return { version: PROTOCOL_VERSION, from, epoch, seq, frames };
 }
 
 function roundTrip(b: Batch): Batch {
@@ -53,7 +53,10 @@ const everyFrame: Frame[] = [
   { type: FrameType.RELEASE, connId: "conn-1" },
   { type: FrameType.RELEASED, connId: "conn-1", released: true },
   { type: FrameType.RELEASED, connId: "conn-2", released: false },
-  { type: FrameType.ACK, seq: 4_294_967_295 },
+  { type: FrameType.ACK, epoch: 1, seq: 4_294_967_295 },
+  { type: FrameType.EPOCH_CHECK, epoch: 4_294_967_295 },
+  { type: FrameType.EPOCH_STATUS, epoch: 7, current: true },
+  { type: FrameType.EPOCH_STATUS, epoch: 8, current: false },
   { type: FrameType.ROOMS, connId: "conn-1", nsp: "/chat", sid: "s1", op: RoomOp.JOIN, rooms: ["lobby", "ünï"] },
   { type: FrameType.ROOMS, connId: "conn-1", nsp: "/", sid: "s1", op: RoomOp.LEAVE_ALL, rooms: [] },
   { type: FrameType.BROADCAST, nsp: "/", rooms: [], except: [], flags: 0, data: ['2["news"]'] },
@@ -84,9 +87,9 @@ describe("codec: relay batches", () => {
     expect(decoded).to.deep.equal(b);
   });
 
-  it("keeps the sender, sequence number and version", () => {
-    const decoded = roundTrip(batch([], "io-node-✓", 4_294_967_295));
-    expect(decoded).to.deep.equal({ version: PROTOCOL_VERSION, from: "io-node-✓", seq: 4_294_967_295, frames: [] });
+  it("keeps the sender, link epoch, sequence number and version", () => {
+    const decoded = roundTrip(batch([], "io-node-✓", 4_294_967_295, 4_294_967_294));
+    expect(decoded).to.deep.equal({ version: PROTOCOL_VERSION, from: "io-node-✓", epoch: 4_294_967_294, seq: 4_294_967_295, frames: [] });
   });
 
   it("round-trips large payloads (1 MiB of text and of binary)", () => {
@@ -151,8 +154,8 @@ describe("codec: relay batches", () => {
 
   it("throws CodecError on an unknown frame type", () => {
     const encoded = Buffer.from(encodeBatch(batch([{ type: FrameType.DISCONNECT, connId: "c", discard: false }])));
-    // version(1) + str8 from + seq(4) + count(4) then the frame type
-    const typeOffset = 1 + 1 + Buffer.byteLength("io-0123456789abcdef") + 4 + 4;
+    // version(1) + str8 from + epoch(4) + seq(4) + count(4) then the frame type
+    const typeOffset = 1 + 1 + Buffer.byteLength("io-0123456789abcdef") + 4 + 4 + 4;
     expect(encoded[typeOffset]).to.equal(FrameType.DISCONNECT);
     encoded[typeOffset] = 99;
     expect(() => decodeBatch(encoded)).to.throw(CodecError, /unknown frame type 99/);

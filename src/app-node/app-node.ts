@@ -4,8 +4,11 @@ import { debug as makeDebug, warn } from "../log";
 import { CLOSE_WAIT_MS, withTimeout } from "../cluster/with-timeout";
 import { newNodeId, ResolvedClusterOptions } from "../options";
 import { Batch, Frame, FrameType } from "../protocol/frame";
+import { ReceiptPositions } from "../cluster/receipt-positions";
 import { BroadcastFrame, IoLink, IoFrameSink, LocalIoLink, RemoteIoLink } from "./io-link";
 import { RelayEngine } from "./relay-engine";
+import { EpochChecks } from "./epoch-checks";
+import { now as clockNow } from "../clock";
 import { RoomPresence } from "./room-presence";
 import type { FanOut } from "./cluster-adapter";
 import type { ConnectionRelease } from "./connection-release";
@@ -23,7 +26,22 @@ export class AppNode implements FanOut {
   /** Which io-nodes hold members of which rooms, so broadcasts go only where they are needed. */
   private readonly presence: RoomPresence;
   private readonly links = new Map<string, IoLink>();
+  /** Where this node stands in each io-node's batches, so none is processed twice. */
+  private readonly positions = new ReceiptPositions();
   private messages = 0;
+  /** Holds batches after a silence until their io-node vouches for their link epoch. */
+  private readonly checks = new EpochChecks({
+    ask: (ioNodeId, epoch) => this.link(ioNodeId).checkEpoch(epoch),
+    handle: (batch) => this.handleBatch(batch),
+    revoked: (ioNodeId) => {
+      const n = this.engine._dropIoNode(ioNodeId, "connection moved to another app-node");
+      warn(`revoked-${ioNodeId}`, `app-node ${this.id} was silent long enough to be thought dead; io-node ${ioNodeId} re-homed its ${n} connection(s)`);
+    },
+  });
+  /** The heartbeat whose silence was last doubted, so one silence costs one check per io-node. */
+  private doubtedBeat = -1;
+  private doubtedAt = 0;
+  private duplicates = 0;
   private readonly started: Promise<void>;
   private closed = false;
   /** Set by `leave()`: batches are neither processed nor acknowledged, so io-nodes replay them elsewhere. */
@@ -34,15 +52,24 @@ export class AppNode implements FanOut {
   constructor(readonly cluster: ResolvedClusterOptions) {
     this.registry = new NodeRegistry(
       cluster.transport,
-      () => ({ id: this.id, role: "app", connections: this.engine.clientsCount, messages: this.messages }),
+      () => ({
+        id: this.id,
+        role: "app",
+        connections: this.engine.clientsCount,
+        messages: this.messages,
+        duplicates: this.duplicateBatches,
+      }),
       cluster,
     );
     this.presence = new RoomPresence(cluster.transport);
     this.registry.on("up", (r: NodeRecord) => this.presence.onHeartbeat(r));
     this.registry.on("change", (r: NodeRecord) => this.presence.onHeartbeat(r));
+    this.registry.on("resumed", (beatBefore: number) => this.doubtAfter(beatBefore));
     this.registry.on("down", (r: NodeRecord) => {
       if (r.role !== "io") return;
       this.presence.forget(r.id);
+      this.positions.forget(r.id);
+      this.checks.forget(r.id);
       const n = this.engine._dropIoNode(r.id);
       const link = this.links.get(r.id);
       if (link instanceof RemoteIoLink) link.close();
@@ -86,8 +113,43 @@ export class AppNode implements FanOut {
     return link;
   }
 
+  /**
+   * Batches from io-nodes dropped unhandled: received already, or replayed elsewhere while this
+   * node was thought dead (see `epoch-checks.ts`).
+   */
+  get duplicateBatches(): number {
+    return this.duplicates + this.checks.dropped;
+  }
+
+  /**
+   * After a heartbeat silence others may have judged as death, what io-nodes send is checked
+   * first. While the silence lasts (Redis out of this node's reach, not of the io-nodes'), checks
+   * are repeated: an io-node's answer only holds its judgement back for one `nodeTimeout`.
+   */
+  private doubtAfter(beat: number): void {
+    const now = clockNow();
+    if (beat === this.doubtedBeat && now - this.doubtedAt < this.registry.silenceLimit) return;
+    this.doubtedBeat = beat;
+    this.doubtedAt = now;
+    this.checks.doubt();
+  }
+
   private onBatch(batch: Batch): void {
     if (this.leaving) return;
+    // a frozen process wakes up to its inbox before its heartbeat timer
+    if (this.registry.silent()) this.doubtAfter(this.registry.lastBeatAt);
+    this.checks.take(batch);
+  }
+
+  private handleBatch(batch: Batch): void {
+    if (this.leaving) return;
+    if (!this.positions.accept(batch.from, batch.epoch, batch.seq)) {
+      this.duplicates++;
+      debug("batch %d of epoch %d from %s received already; dropped", batch.seq, batch.epoch, batch.from);
+      // acknowledged again: the io-node may still keep it for replay
+      this.link(batch.from).ack(batch.epoch, this.positions.last(batch.from));
+      return;
+    }
     for (const frame of batch.frames) {
       try {
         this.handleFrame(batch.from, frame);
@@ -95,7 +157,7 @@ export class AppNode implements FanOut {
         warn("app-frame", `app-node ${this.id}: frame from ${batch.from} failed: ${(err as Error).stack}`);
       }
     }
-    this.link(batch.from).ack(batch.seq);
+    this.link(batch.from).ack(batch.epoch, batch.seq);
   }
 
   /** Frames from io-nodes (inbox or co-located fast path). @internal */
@@ -119,6 +181,9 @@ export class AppNode implements FanOut {
         return;
       case FrameType.RELEASE:
         void this.release(from, frame.connId);
+        return;
+      case FrameType.EPOCH_STATUS:
+        // taken by the epoch checks before the batch was handled
         return;
       case FrameType.REVOKE: {
         const conn = this.engine.clients.get(frame.connId);

@@ -13,10 +13,12 @@ export interface IoLink {
   rooms(connId: string, nsp: string, sid: string, op: RoomOp, rooms: string[]): void;
   /** A broadcast for the io-node's members of the frame's rooms. */
   broadcast(frame: BroadcastFrame): void;
-  /** Every batch from this io-node up to `seq` has been handed to Socket.IO. */
-  ack(seq: number): void;
+  /** Every batch of link epoch `epoch` from this io-node up to `seq` has been handed to Socket.IO. */
+  ack(epoch: number, seq: number): void;
   /** Answers a RELEASE of the connection, after its last write. */
   released(connId: string, released: boolean): void;
+  /** Asks the io-node whether its link of epoch `epoch` still carries this node's connections. */
+  checkEpoch(epoch: number): void;
 }
 
 export type BroadcastFrame = Extract<Frame, { type: FrameType.BROADCAST }>;
@@ -50,13 +52,20 @@ export class LocalIoLink implements IoLink {
   released(connId: string, released: boolean): void {
     this.sink.handleFrame(this.appId, { type: FrameType.RELEASED, connId, released });
   }
+  checkEpoch(): void {}
 }
 
-/** Acknowledgements wait this long for a write to ride along with, then go alone. */
-const ACK_DELAY_MS = 20;
+/**
+ * Acknowledgements wait this long for a write to ride along with, then go alone. It bounds the
+ * window of client packets a crash makes the io-node replay to another app-node although this one
+ * handled them: short, at the cost of one small frame per 20 ms per busy io-node.
+ */
+export const ACK_DELAY_MS = 20;
 
 export class RemoteIoLink implements IoLink {
   private readonly out: OutboundLink;
+  /** The io-node's link epoch being acknowledged; a new one starts the count again. */
+  private ackEpoch = 0;
   private ackSeq = 0;
   private ackSent = 0;
   private ackTimer?: NodeJS.Timeout;
@@ -89,7 +98,12 @@ export class RemoteIoLink implements IoLink {
     this.piggybackAck();
   }
 
-  ack(seq: number): void {
+  ack(epoch: number, seq: number): void {
+    if (epoch !== this.ackEpoch) {
+      // the io-node re-created its link (it thought this node dead): its count restarted
+      this.ackEpoch = epoch;
+      this.ackSent = 0;
+    }
     this.ackSeq = seq;
     if (!this.ackTimer) {
       this.ackTimer = setTimeout(() => {
@@ -99,10 +113,14 @@ export class RemoteIoLink implements IoLink {
     }
   }
 
+  checkEpoch(epoch: number): void {
+    this.out.push({ type: FrameType.EPOCH_CHECK, epoch });
+  }
+
   private piggybackAck(): void {
     if (this.ackSeq > this.ackSent) {
       this.ackSent = this.ackSeq;
-      this.out.push({ type: FrameType.ACK, seq: this.ackSeq });
+      this.out.push({ type: FrameType.ACK, epoch: this.ackEpoch, seq: this.ackSeq });
     }
   }
 

@@ -126,13 +126,16 @@ export class RelayEngine extends EventEmitter {
     if (this.clients.get(conn.id) === conn) this.clients.delete(conn.id);
   }
 
-  /** Closes the connections held by an io-node that died, as a lost transport. @internal */
-  _dropIoNode(ioNodeId: string): number {
+  /**
+   * Closes the connections held by an io-node that died (or that re-homed them), as a lost
+   * transport. @internal
+   */
+  _dropIoNode(ioNodeId: string, why = `io-node ${ioNodeId} is gone`): number {
     let n = 0;
     for (const conn of [...this.clients.values()]) {
       if (conn.ioNodeId !== ioNodeId) continue;
       n++;
-      conn._onClose("transport close", { message: `io-node ${ioNodeId} is gone`, error: false });
+      conn._onClose("transport close", { message: why, error: false });
     }
     return n;
   }

@@ -73,14 +73,31 @@ export class Server<
     this.ensureRuntime();
   }
 
-  /** The cluster this server belongs to: node ids, and whether Redis is in use. */
-  get cluster(): { appNodeId: string; ioNodeId?: string; clustered: boolean; prefix: string } {
+  /**
+   * The cluster this server belongs to: node ids, whether Redis is in use, and the duplicate
+   * counters: `duplicateBatches`, relay batches this app-node dropped as received already, and
+   * `replayedPackets`, client packets the co-located io-node replayed to a new owner after an
+   * app-node died (each one possibly handled twice).
+   *
+   * @example
+   * console.log(io.cluster.appNodeId, io.cluster.replayedPackets);
+   */
+  get cluster(): {
+    appNodeId: string;
+    ioNodeId?: string;
+    clustered: boolean;
+    prefix: string;
+    duplicateBatches: number;
+    replayedPackets: number;
+  } {
     const rt = this.ensureRuntime();
     return {
       appNodeId: rt.appNodeId,
       ioNodeId: rt.ioNodeId,
       clustered: rt.options.clustered,
       prefix: rt.options.prefix,
+      duplicateBatches: rt.appNode?.duplicateBatches ?? 0,
+      replayedPackets: rt.ioNode?.replayedPackets ?? 0,
     };
   }
 

@@ -21,6 +21,10 @@ export interface NodeRecord {
   messages: number;
   /** io-nodes: room presence announcements published so far (a receiver that is behind missed one). */
   roomSeq?: number;
+  /** io-nodes: client packets replayed to a new owner after an app-node died (see `IoNode.replayedPackets`). */
+  replayed?: number;
+  /** app-nodes: batches dropped as processed already (see `AppNode.duplicateBatches`). */
+  duplicates?: number;
   /** Heartbeat counter: a record that stops changing belongs to a dead node. */
   seq: number;
   /** Sender's clock at the heartbeat, to discard records left behind long ago. */
@@ -53,7 +57,9 @@ const CHANGES_CHANNEL = "nodes-changed";
  * others'. Liveness is judged by the observer's own clock (a record whose `seq` stops moving),
  * so clocks of different machines need not agree.
  *
- * Events: `up` (record), `down` (record), `change` (record: load figures moved).
+ * Events: `up` (record), `down` (record), `change` (record: load figures moved), `resumed`
+ * (the {@link lastBeatAt} before: this node's heartbeat succeeded after a silence long enough for
+ * the others to have thought it dead).
  */
 export class NodeRegistry extends EventEmitter {
   private readonly observed = new Map<string, Observed>();
@@ -63,6 +69,8 @@ export class NodeRegistry extends EventEmitter {
   private polling = false;
   /** When the registry was last read; after a blind spot (Redis away) nobody is judged on it. */
   private lastPollAt = 0;
+  /** When the last heartbeat that reached the registry was sent (0: none yet). */
+  lastBeatAt = 0;
   private unsubscribe?: Unsubscribe;
   /** Nodes that announced their departure: gone from the registry means dead at once. */
   private readonly departed = new Set<string>();
@@ -97,6 +105,32 @@ export class NodeRegistry extends EventEmitter {
     return out;
   }
 
+  /**
+   * ms of heartbeat silence past which another node may have judged this one dead: a node paused
+   * that long must not trust what it was sent before (see `app-node/epoch-checks.ts`). One
+   * heartbeat interval short of `nodeTimeout`, as the others judge by when they read the registry.
+   */
+  get silenceLimit(): number {
+    return this.opts.nodeTimeout - this.opts.heartbeatInterval;
+  }
+
+  /** Whether this node's heartbeat has been silent past {@link silenceLimit}. */
+  silent(): boolean {
+    return this.lastBeatAt > 0 && clockNow() - this.lastBeatAt > this.silenceLimit;
+  }
+
+  /**
+   * A live node proved it is alive by other means (it answered on its link): it gets a fresh
+   * timeout, so it is not judged dead before its heartbeat had a chance to resume.
+   *
+   * @example
+   * registry.touch("app-1234");
+   */
+  touch(id: string): void {
+    const o = this.observed.get(id);
+    if (o?.alive) o.lastChange = clockNow();
+  }
+
   isAlive(id: string): boolean {
     return this.observed.get(id)?.alive === true;
   }
@@ -117,6 +151,9 @@ export class NodeRegistry extends EventEmitter {
     };
     try {
       await this.transport.putNode(record.id, JSON.stringify(record));
+      const before = this.lastBeatAt;
+      this.lastBeatAt = record.at;
+      if (before > 0 && record.at - before > this.silenceLimit) this.emit("resumed", before);
     } catch (err) {
       warn("heartbeat", `heartbeat of ${record.id} failed: ${(err as Error).message}`);
     }

@@ -3,12 +3,18 @@ import { warn } from "../log";
 import { Frame, PROTOCOL_VERSION } from "../protocol/frame";
 import { Transport } from "../transport/transport";
 import { setImmediate } from "../clock";
+import { randomInt } from "crypto";
 
 /**
  * Frames from this node to one peer, sent as one batch per event-loop turn: a broadcast to a
  * room of N sockets on one io-node costs one transport message, not N.
+ *
+ * Each link object has its own random epoch: a node that re-creates its link to a peer (an io-node
+ * does after it thought the app-node dead) starts a new count the peer can tell from the old one.
  */
 export class OutboundLink {
+  /** Random, never 0: a receiver that sees another epoch knows the count started again. */
+  readonly epoch = randomInt(1, 0xffff_ffff);
   private queue: Frame[] = [];
   private seq = 0;
   private scheduled = false;
@@ -37,7 +43,7 @@ export class OutboundLink {
     const seq = ++this.seq;
     let payload: Buffer;
     try {
-      payload = encodeBatch({ version: PROTOCOL_VERSION, from: this.from, seq, frames });
+      payload = encodeBatch({ version: PROTOCOL_VERSION, from: this.from, epoch: this.epoch, seq, frames });
     } catch (err) {
       // one unencodable frame must not take the node down; the batch is reported and dropped
       warn("encode", `${this.from} → ${this.to}: a batch of ${frames.length} frame(s) could not be encoded: ${(err as Error).message}`);

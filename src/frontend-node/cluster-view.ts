@@ -26,6 +26,10 @@ export interface NodeStatus {
   /** Counter since the node started (frontend: requests served). */
   messages: number;
   messagesPerSecond: number;
+  /** io-node: client packets replayed to a new owner after an app-node died (possible duplicates). */
+  replayed?: number;
+  /** app-node: relay batches dropped as received already. */
+  duplicates?: number;
   startedAt: number;
   /** ms since the node started, by its own start time. */
   uptime: number;
@@ -177,6 +181,8 @@ export class ClusterView {
         connections: r.connections,
         messages: r.messages,
         messagesPerSecond: this.rate(r.id),
+        ...(r.role === "io" ? { replayed: Number(r.replayed) || 0 } : {}),
+        ...(r.role === "app" ? { duplicates: Number(r.duplicates) || 0 } : {}),
         startedAt,
         // the node's own clock up to its last heartbeat, then ours: no clock comparison across machines
         uptime: Math.max(0, r.at - (startedAt || r.at)) + lastHeartbeat,

@@ -13,8 +13,14 @@ export interface AppLink {
   clientInfo(connId: string, info: Record<string, unknown>): void;
   /** Asks the app-node to let the connection go to another one (rebalancing), after its data so far. */
   release(connId: string): void;
-  /** The app-node confirmed every batch up to `seq`. */
-  acked(seq: number): void;
+  /** The app-node confirmed every batch of link epoch `epoch` up to `seq`. */
+  acked(epoch: number, seq: number): void;
+  /** Tells the app-node it no longer owns a connection (it wrote for one re-homed meanwhile). */
+  revoke(connId: string): void;
+  /** The epoch of this link's batches (0: a co-located app-node, reached without batches). */
+  readonly epoch: number;
+  /** Answers the app-node's EPOCH_CHECK: `current` when `epoch` is this link's. */
+  epochStatus(epoch: number, current: boolean): void;
   /**
    * Client packets this app-node received but never confirmed, grouped by connection in arrival
    * order: after its death they are replayed to the connection's new owner.
@@ -53,7 +59,10 @@ export class LocalAppLink implements AppLink {
   release(connId: string): void {
     this.sink.handleFrame(this.ioNodeId, { type: FrameType.RELEASE, connId });
   }
+  readonly epoch = 0;
   acked(): void {}
+  revoke(): void {}
+  epochStatus(): void {}
   takeUnacked(): Map<string, Payload[]> {
     return new Map();
   }
@@ -96,7 +105,21 @@ export class RemoteAppLink implements AppLink {
     this.out.push({ type: FrameType.RELEASE, connId });
   }
 
-  acked(seq: number): void {
+  get epoch(): number {
+    return this.out.epoch;
+  }
+
+  revoke(connId: string): void {
+    this.out.push({ type: FrameType.REVOKE, connId });
+  }
+
+  epochStatus(epoch: number, current: boolean): void {
+    this.out.push({ type: FrameType.EPOCH_STATUS, epoch, current });
+  }
+
+  acked(epoch: number, seq: number): void {
+    // an acknowledgement of an earlier link to the app-node says nothing about this one's batches
+    if (epoch !== this.out.epoch) return;
     let i = 0;
     while (i < this.unacked.length && this.unacked[i].seq <= seq) i++;
     if (i > 0) this.unacked = this.unacked.slice(i);

@@ -11,7 +11,6 @@ import type { Transport } from "../transport/transport";
 import WebSocket from "ws";
 import { Batch, BroadcastFlag, CloseDescription, Frame, FrameType, Handshake, Payload, RoomOp } from "../protocol/frame";
 import { attachmentCount, connectPacket, packetJsonBody, packetNamespace, packetType, SioType, trailingOffset } from "../protocol/socketio-peek";
-import { OutboundLink } from "../cluster/outbound-link";
 import { AppLink, FrameSink, LocalAppLink, RemoteAppLink } from "./app-link";
 import { HeldConnection, JoinedNamespace } from "./held-connection";
 import { OwnerPicker } from "./owner-picker";
@@ -65,9 +64,8 @@ export class IoNode extends EventEmitter {
   private readonly cluster: ResolvedClusterOptions;
   private readonly registry: NodeRegistry;
   private readonly held = new Map<string, HeldConnection>();
+  /** One link per app-node, for everything (REVOKE frames included): one sequence per pair. */
   private readonly links = new Map<string, AppLink>();
-  /** Outbound REVOKE frames to app-nodes that wrote for a connection they no longer own. */
-  private readonly revokeLinks = new Map<string, OutboundLink>();
   private readonly picker: OwnerPicker;
   /** Spreads the connections over the app-nodes as they join (absent when `rebalance: false`). */
   private rebalancer?: Rebalancer;
@@ -87,6 +85,11 @@ export class IoNode extends EventEmitter {
   private readonly pendingTimeout: number;
   private readonly publicAddress?: string;
   private messages = 0;
+  /**
+   * Client packets replayed to a connection's new owner after its app-node died without
+   * acknowledging them. The dead node may have handled some: each is a possible duplicate.
+   */
+  replayedPackets = 0;
   private clientInfoProvider?: (connId: string) => Record<string, unknown> | undefined;
   private readonly started: Promise<void>;
   private closed = false;
@@ -160,6 +163,7 @@ export class IoNode extends EventEmitter {
         connections: this.held.size,
         messages: this.messages,
         roomSeq: this.presence.seq,
+        replayed: this.replayedPackets,
       }),
       this.cluster,
     );
@@ -459,7 +463,7 @@ export class IoNode extends EventEmitter {
         return;
       }
       case FrameType.ACK:
-        this.links.get(from)?.acked(frame.seq);
+        this.links.get(from)?.acked(frame.epoch, frame.seq);
         return;
       case FrameType.RELEASED:
         return this.onReleased(from, frame.connId, frame.released);
@@ -469,6 +473,8 @@ export class IoNode extends EventEmitter {
         if (hc && hc.owner === from) this.rooms.apply(hc, frame.nsp, frame.sid, frame.op, frame.rooms);
         return;
       }
+      case FrameType.EPOCH_CHECK:
+        return this.onEpochCheck(from, frame.epoch);
       case FrameType.BROADCAST:
         return this.onBroadcast(from, frame.nsp, frame.rooms, frame.except, frame.flags, frame.offset, frame.data);
       default:
@@ -618,11 +624,22 @@ export class IoNode extends EventEmitter {
     return forward;
   }
 
+  /**
+   * An app-node that was silent asks whether the batches of `epoch` are still its own. They are
+   * while the link that sent them is the current one; then the app-node also gets a fresh timeout,
+   * so it is not judged dead, and its batches replayed elsewhere, after it was told to handle them.
+   */
+  private onEpochCheck(appId: string, epoch: number): void {
+    const link = this.links.get(appId);
+    const current = link !== undefined && link.epoch === epoch;
+    if (current) this.registry.touch(appId);
+    debug("app-node %s asks about epoch %d: %s", appId, epoch, current ? "current" : "re-homed");
+    (link ?? this.link(appId)).epochStatus(epoch, current);
+  }
+
   private revoke(appId: string, connId: string): void {
-    if (!this.registry.isAlive(appId) || this.links.get(appId) instanceof LocalAppLink) return;
-    let out = this.revokeLinks.get(appId);
-    if (!out) this.revokeLinks.set(appId, (out = new OutboundLink(this.cluster.transport, this.id, appId)));
-    out.push({ type: FrameType.REVOKE, connId });
+    if (!this.registry.isAlive(appId)) return;
+    this.link(appId).revoke(connId);
   }
 
   private onNodeUp(record: NodeRecord): void {
@@ -696,7 +713,6 @@ export class IoNode extends EventEmitter {
     const link = this.links.get(appId);
     if (link instanceof LocalAppLink) return;
     this.links.delete(appId);
-    this.revokeLinks.delete(appId);
     const unacked = link?.takeUnacked() ?? new Map<string, Payload[]>();
     let moved = 0;
     for (const hc of this.held.values()) {
@@ -709,6 +725,7 @@ export class IoNode extends EventEmitter {
       this.discardWindows(hc);
       hc.awaiting = undefined;
       const lost = (unacked.get(hc.id) ?? []).filter((p) => packetType(p) !== SioType.CONNECT);
+      this.replayedPackets += lost.length;
       hc.held.unshift(...lost);
       this.assignOwner(hc);
     }

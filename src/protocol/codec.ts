@@ -14,12 +14,13 @@ const FLAG_VOLATILE = 4;
 
 /**
  * Binary layout (all integers big-endian):
- *   u8 version | str8 from | u32 seq | u32 frameCount | frames...
+ *   u8 version | str8 from | u32 epoch | u32 seq | u32 frameCount | frames...
  *   frame: u8 type | str8 connId | body
  *   bodies: OPEN str32(json handshake) · DATA u8 flags, bytes32 · CLOSE str32 reason, u8 kind
  *           (0 none, 1 text, 2 Error), str32 description
- *           UPGRADE str8 transport, u8 done · WRITE u8 flags, bytes32 · DISCONNECT u8 discard · REVOKE (none) · ACK u32 seq
+ *           UPGRADE str8 transport, u8 done · WRITE u8 flags, bytes32 · DISCONNECT u8 discard · REVOKE (none) · ACK u32 epoch, u32 seq
  *           CLIENT_INFO str32(json object) · RELEASE (none) · RELEASED u8 released
+ *           EPOCH_CHECK (empty connId) u32 epoch · EPOCH_STATUS (empty connId) u32 epoch, u8 current
  *           ROOMS str32 nsp, str32 sid, u8 op, list rooms
  *           BROADCAST (empty connId) str32 nsp, list rooms, list except, u8 flags, str8 offset ("": none),
  *                     u32 count, payloads
@@ -30,6 +31,7 @@ export function encodeBatch(batch: Batch): Buffer {
   const w = new Writer();
   w.u8(batch.version);
   w.str8(batch.from);
+  w.u32(batch.epoch);
   w.u32(batch.seq);
   w.u32(batch.frames.length);
   for (const frame of batch.frames) writeFrame(w, frame);
@@ -43,12 +45,13 @@ export function decodeBatch(buf: Buffer): Batch {
     throw new CodecError(`unsupported protocol version ${version} (this node speaks ${PROTOCOL_VERSION})`);
   }
   const from = r.str8();
+  const epoch = r.u32();
   const seq = r.u32();
   const count = r.u32();
   const frames: Frame[] = [];
   for (let i = 0; i < count; i++) frames.push(readFrame(r));
   if (!r.done()) throw new CodecError(`${buf.length - r.offset} trailing bytes`);
-  return { version, from, seq, frames };
+  return { version, from, epoch, seq, frames };
 }
 
 function writeFrame(w: Writer, frame: Frame): void {
@@ -91,11 +94,21 @@ function writeFrame(w: Writer, frame: Frame): void {
       break;
     case FrameType.ACK:
       w.str8("");
+      w.u32(frame.epoch);
       w.u32(frame.seq);
       break;
     case FrameType.CLIENT_INFO:
       w.str8(frame.connId);
       w.str32(JSON.stringify(frame.info));
+      break;
+    case FrameType.EPOCH_CHECK:
+      w.str8("");
+      w.u32(frame.epoch);
+      break;
+    case FrameType.EPOCH_STATUS:
+      w.str8("");
+      w.u32(frame.epoch);
+      w.u8(frame.current ? 1 : 0);
       break;
     case FrameType.ROOMS:
       w.str8(frame.connId);
@@ -155,9 +168,13 @@ function readFrame(r: Reader): Frame {
     case FrameType.RELEASED:
       return { type, connId, released: r.u8() === 1 };
     case FrameType.ACK:
-      return { type, seq: r.u32() };
+      return { type, epoch: r.u32(), seq: r.u32() };
     case FrameType.CLIENT_INFO:
       return { type, connId, info: parseInfo(r.str32()) };
+    case FrameType.EPOCH_CHECK:
+      return { type, epoch: r.u32() };
+    case FrameType.EPOCH_STATUS:
+      return { type, epoch: r.u32(), current: r.u8() === 1 };
     case FrameType.ROOMS: {
       const nsp = r.str32();
       const sid = r.str32();

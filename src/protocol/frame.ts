@@ -2,8 +2,10 @@
  * The relay protocol between io-nodes and app-nodes.
  *
  * Frames travel in batches: everything one node has for one peer in one tick becomes one transport
- * message. A batch names its sender and carries a sequence number, so the receiver can acknowledge
- * what it has processed and the sender can replay what was not (see `io-node/app-link.ts`).
+ * message. A batch names its sender, the epoch of the link it travels on and a sequence number, so
+ * the receiver can acknowledge what it has processed and the sender can replay what was not (see
+ * `io-node/app-link.ts`); the receiver drops a batch it already processed (see
+ * `cluster/receipt-positions.ts`).
  */
 
 /** Bumped on any incompatible change of the batch layout; a node drops batches of another version. */
@@ -22,9 +24,12 @@ export enum FrameType {
   WRITE = 5,
   /** app → io: close the client connection (`discard`: at once, dropping what is unsent, as a server shutdown does). */
   DISCONNECT = 6,
-  /** app → io: every batch up to `seq` has been processed. */
+  /** app → io: every batch of the link epoch `epoch` up to `seq` has been processed. */
   ACK = 7,
-  /** io → app: this app-node no longer owns the connection (it was re-homed while it looked dead). */
+  /**
+   * io → app: this app-node no longer owns the connection (it was re-homed while it looked dead).
+   * Sent on the io-node's one link to the app-node, in order with everything else.
+   */
   REVOKE = 8,
   /** io → app: fields an io-node adds about a client (legacy `getClientInfo`), sent before the data they go with. */
   CLIENT_INFO = 9,
@@ -47,6 +52,17 @@ export enum FrameType {
    * socket cannot be recovered, or the connection is not here).
    */
   RELEASED = 13,
+  /**
+   * app → io: "does your link of epoch `epoch` still carry my connections?" Asked by an app-node
+   * that was silent long enough to have been thought dead (paused, frozen), before it handles a
+   * batch of that epoch: the io-node may have replayed it to another app-node meanwhile.
+   */
+  EPOCH_CHECK = 14,
+  /**
+   * io → app: the answer to {@link FrameType.EPOCH_CHECK}. `current` false: the io-node re-homed
+   * the connections of that epoch, whose batches the app-node must drop unhandled.
+   */
+  EPOCH_STATUS = 15,
 }
 
 /** What a {@link FrameType.ROOMS} frame does to the socket's rooms. */
@@ -111,10 +127,12 @@ export type Frame =
       options?: object;
     }
   | { type: FrameType.DISCONNECT; connId: string; discard: boolean }
-  | { type: FrameType.ACK; seq: number }
+  | { type: FrameType.ACK; epoch: number; seq: number }
   | { type: FrameType.REVOKE; connId: string }
   | { type: FrameType.RELEASE; connId: string }
   | { type: FrameType.RELEASED; connId: string; released: boolean }
+  | { type: FrameType.EPOCH_CHECK; epoch: number }
+  | { type: FrameType.EPOCH_STATUS; epoch: number; current: boolean }
   | { type: FrameType.CLIENT_INFO; connId: string; info: Record<string, unknown> }
   | { type: FrameType.ROOMS; connId: string; nsp: string; sid: string; op: RoomOp; rooms: string[] }
   | {
@@ -137,7 +155,13 @@ export interface Batch {
   version: number;
   /** Node id of the sender. */
   from: string;
-  /** Per (sender, receiver) sequence number, starting at 1. */
+  /**
+   * Identifies one link object of the sender to the receiver (chosen when it is created, a new one
+   * when the sender re-creates the link, as an io-node does for an app-node it thought dead): the
+   * sequence numbers of a new epoch start again at 1.
+   */
+  epoch: number;
+  /** Per (sender, receiver, epoch) sequence number, starting at 1. */
   seq: number;
   frames: Frame[];
 }
