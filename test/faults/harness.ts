@@ -1,0 +1,56 @@
+/**
+ * One fault case from start to figures: a topology of real processes, the load, the fault while
+ * the load runs, the stream going on afterwards, then a bounded wait for stragglers and the sums.
+ * Every case of test/faults is this with a different `fault`.
+ */
+import { redisUrl } from "../helpers";
+import { Load, LoadOptions } from "./load";
+import { FaultFigures, record } from "./results";
+import { Topology, TopologyOptions } from "./topology";
+
+export interface FaultCase {
+  /** The row's name in the reliability table. */
+  name: string;
+  /** @default the test Redis */
+  redis?: string;
+  /** @default { RECOVERY: "1" } */
+  appEnv?: TopologyOptions["appEnv"];
+  load?: LoadOptions;
+  /** Ticks every client receives before the fault. @default 15 */
+  warmTicks?: number;
+  /** Ticks every client must receive after the fault (the stream goes on). @default 30 */
+  afterTicks?: number;
+  /** The fault; resolves once it is over (the faulty part is back, or gone for good). */
+  fault(topo: Topology, load: Load): Promise<void>;
+}
+
+export interface FaultRun {
+  topo: Topology;
+  load: Load;
+  figures: FaultFigures;
+}
+
+/**
+ * Runs a fault case and records its figures in test/faults/results.json.
+ *
+ * @example
+ * const { figures } = await runFault({ name: "app-node SIGKILL", fault: (topo) => topo.stopApp(topo.apps[0], "SIGKILL") });
+ * expect(figures.events.lost).to.equal(0);
+ */
+export async function runFault(c: FaultCase): Promise<FaultRun> {
+  const topo = await Topology.start({ redis: c.redis ?? redisUrl(), appEnv: c.appEnv ?? { RECOVERY: "1" } });
+  const load = await Load.connect(topo, c.load);
+  load.start();
+  await load.ticksReach(c.warmTicks ?? 15);
+  await c.fault(topo, load);
+  // a stream that does not go on is a figure of the case (the test asserts it), not a crash
+  const resumed = await load.continues(c.afterTicks ?? 30).then(
+    () => true,
+    () => false,
+  );
+  load.stop();
+  await load.settle();
+  const figures = { ...load.figures(c.name), streamResumed: resumed };
+  record(figures);
+  return { topo, load, figures };
+}
