@@ -6,7 +6,7 @@
 import { redisUrl } from "../helpers";
 import { Load, LoadOptions } from "./load";
 import { FaultFigures, record } from "./results";
-import { Topology, TopologyOptions } from "./topology";
+import { TIMINGS, Topology, TopologyOptions } from "./topology";
 
 export interface FaultCase {
   /** The row's name in the reliability table. */
@@ -18,7 +18,7 @@ export interface FaultCase {
   load?: LoadOptions;
   /** Ticks every client receives before the fault. @default 15 */
   warmTicks?: number;
-  /** Ticks every client must receive after the fault (the stream goes on). @default 30 */
+  /** Ticks every client must receive after the fault (the stream goes on). @default 50 */
   afterTicks?: number;
   /** The fault; resolves once it is over (the faulty part is back, or gone for good). */
   fault(topo: Topology, load: Load): Promise<void>;
@@ -44,7 +44,7 @@ export async function runFault(c: FaultCase): Promise<FaultRun> {
   await load.ticksReach(c.warmTicks ?? 15);
   await c.fault(topo, load);
   // a stream that does not go on is a figure of the case (the test asserts it), not a crash
-  const resumed = await load.continues(c.afterTicks ?? 30).then(
+  const resumed = await load.continues(c.afterTicks ?? 50).then(
     () => true,
     () => false,
   );
@@ -53,4 +53,12 @@ export async function runFault(c: FaultCase): Promise<FaultRun> {
   const figures = { ...load.figures(c.name), streamResumed: resumed };
   record(figures);
   return { topo, load, figures };
+}
+
+/**
+ * The most extra handler runs an at-least-once fault may cause: every client event sent while a
+ * death goes unnoticed (`nodeTimeout + heartbeatInterval`) handled twice.
+ */
+export function duplicateBound(figures: FaultFigures, eventEvery = 40): number {
+  return figures.clients * Math.ceil((TIMINGS.nodeTimeout + TIMINGS.heartbeat) / eventEvery);
 }

@@ -68,6 +68,11 @@ export class Load {
     return load;
   }
 
+  /** The app-node id that owns the driver's socket (whose death stops the stream until a re-home). */
+  async driverOwner(): Promise<string> {
+    return ((await this.driver.timeout(2_000).emitWithAck("whoami")) as { app: string }).app;
+  }
+
   start(): void {
     this.startedAt = Date.now();
     for (const c of this.clients) c.start(this.opts.eventEvery);

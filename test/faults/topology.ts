@@ -66,6 +66,13 @@ export class Topology {
     return app;
   }
 
+  /** The running app-node with this id. */
+  app(id: string): NodeProcess {
+    const app = this.apps.find((a) => a.id === id);
+    if (!app) throw new Error(`no running app-node ${id}`);
+    return app;
+  }
+
   /** Sends `signal` to an app-node and resolves once its process has exited. */
   async stopApp(app: NodeProcess, signal: NodeJS.Signals): Promise<void> {
     this.apps.splice(this.apps.indexOf(app), 1);
