@@ -5,6 +5,7 @@
  */
 import { redisUrl } from "../helpers";
 import { Load, LoadOptions } from "./load";
+import type { LoadClient } from "./load-client";
 import { FaultFigures, record } from "./results";
 import { TIMINGS, Topology, TopologyOptions } from "./topology";
 
@@ -20,6 +21,11 @@ export interface FaultCase {
   warmTicks?: number;
   /** Ticks every client must receive after the fault (the stream goes on). @default 50 */
   afterTicks?: number;
+  /**
+   * The clients that must see the stream go on `afterTicks` after the fault (the load still runs
+   * that long for the others). @default every client
+   */
+  streamAt?: (load: Load) => LoadClient[];
   /** The fault; resolves once it is over (the faulty part is back, or gone for good). */
   fault(topo: Topology, load: Load): Promise<void>;
 }
@@ -44,7 +50,7 @@ export async function runFault(c: FaultCase): Promise<FaultRun> {
   await load.ticksReach(c.warmTicks ?? 15);
   await c.fault(topo, load);
   // a stream that does not go on is a figure of the case (the test asserts it), not a crash
-  const resumed = await load.continues(c.afterTicks ?? 50).then(
+  const resumed = await load.continues(c.afterTicks ?? 50, c.streamAt?.(load)).then(
     () => true,
     () => false,
   );

@@ -19,6 +19,9 @@ export class LoadClient {
   /** Longest time between two ticks received while the load ran (ms). */
   maxGapMs = 0;
   disconnects = 0;
+  /** At the last disconnect: events sent so far, and how many of them still waited for their ack. */
+  sentAtDisconnect = 0;
+  pendingAtDisconnect = 0;
   /** Connections after the first, and how many of them restored the session. */
   reconnects = 0;
   recoveries = 0;
@@ -54,7 +57,11 @@ export class LoadClient {
     });
     onCleanup(() => closeClient(this.socket), `load client ${key}`);
     this.socket.on("tick", (n: number) => this.onTick(n));
-    this.socket.on("disconnect", () => this.disconnects++);
+    this.socket.on("disconnect", () => {
+      this.disconnects++;
+      this.sentAtDisconnect = this.sent;
+      this.pendingAtDisconnect = this.sent - this.acked.size;
+    });
     this.socket.on("connect", () => this.onConnect());
   }
 
@@ -88,6 +95,8 @@ export class LoadClient {
   }
 
   stop(): void {
+    // a stream that stopped reaching this client is a gap until now, not no gap at all
+    if (this.lastTickAt > 0) this.maxGapMs = Math.max(this.maxGapMs, Date.now() - this.lastTickAt);
     clearInterval(this.timer);
     this.timer = undefined;
   }

@@ -82,18 +82,18 @@ export class Load {
     }, this.opts.tickEvery);
   }
 
-  /** Resolves once every client has received tick `n` or a later one. */
-  async ticksReach(n: number, timeoutMs = 10_000): Promise<void> {
+  /** Resolves once every client (of `clients`) has received tick `n` or a later one. */
+  async ticksReach(n: number, clients = this.clients, timeoutMs = 10_000): Promise<void> {
     await waitFor(
-      () => this.clients.every((c) => c.highestTick >= n),
+      () => clients.every((c) => c.highestTick >= n),
       timeoutMs,
-      `every client to receive tick ${n} (lowest: ${Math.min(...this.clients.map((c) => c.highestTick))})`,
+      `every client to receive tick ${n} (lowest: ${Math.min(...clients.map((c) => c.highestTick))})`,
     );
   }
 
-  /** Resolves once the stream has gone `more` ticks further than now, at every client. */
-  continues(more: number, timeoutMs?: number): Promise<void> {
-    return this.ticksReach(this.issued + more, timeoutMs);
+  /** Resolves once the stream has gone `more` ticks further than now, at every client of `clients`. */
+  continues(more: number, clients = this.clients, timeoutMs?: number): Promise<void> {
+    return this.ticksReach(this.issued + more, clients, timeoutMs);
   }
 
   stop(): void {
@@ -112,15 +112,17 @@ export class Load {
     await waitFor(() => acked() && ticked(), timeoutMs, "acks and the last tick").catch(() => undefined);
   }
 
-  /** What was sent and what arrived, in both directions. */
-  figures(fault: string): FaultFigures {
-    const events = { sent: 0, acked: 0, delivered: 0, lost: 0, duplicated: 0, ackedNotHandled: 0 };
+  /** What was sent and what arrived, in both directions, for every client or those of `clients`. */
+  figures(fault: string, clients = this.clients): FaultFigures {
+    const events = { sent: 0, acked: 0, delivered: 0, lost: 0, duplicated: 0, ackedNotHandled: 0, unackedAfterDisconnect: 0, pendingAtDisconnect: 0 };
     const broadcasts: StreamFigures = { sent: 0, delivered: 0, lost: 0, duplicated: 0, lostAfterRejoin: 0 };
-    for (const c of this.clients) {
+    for (const c of clients) {
       events.sent += c.sent;
       events.acked += c.acked.size;
+      events.pendingAtDisconnect += c.pendingAtDisconnect;
       for (let n = 1; n <= c.sent; n++) {
         const runs = this.topo.handlerRuns.get(`${c.key} ${n}`) ?? 0;
+        if (n > c.sentAtDisconnect && !c.acked.has(n)) events.unackedAfterDisconnect++;
         if (runs > 0) events.delivered++;
         else if (c.acked.has(n)) events.ackedNotHandled++;
         if (runs > 1) events.duplicated += runs - 1;
@@ -135,16 +137,17 @@ export class Load {
     }
     events.lost = events.sent - events.delivered;
     broadcasts.lost = broadcasts.sent - broadcasts.delivered;
+    const sum = (f: (c: LoadClient) => number) => clients.reduce((total, c) => total + f(c), 0);
     return {
       fault,
-      clients: this.clients.length,
+      clients: clients.length,
       events,
       broadcasts,
-      clientsDisconnected: this.clients.filter((c) => c.disconnects > 0).length,
-      disconnects: this.clients.reduce((sum, c) => sum + c.disconnects, 0),
-      reconnects: this.clients.reduce((sum, c) => sum + c.reconnects, 0),
-      recoveries: this.clients.reduce((sum, c) => sum + c.recoveries, 0),
-      maxGapMs: Math.max(...this.clients.map((c) => c.maxGapMs)),
+      clientsDisconnected: clients.filter((c) => c.disconnects > 0).length,
+      disconnects: sum((c) => c.disconnects),
+      reconnects: sum((c) => c.reconnects),
+      recoveries: sum((c) => c.recoveries),
+      maxGapMs: Math.max(...clients.map((c) => c.maxGapMs)),
       loadMs: this.stoppedAt - this.startedAt,
     };
   }

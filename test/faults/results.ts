@@ -22,8 +22,21 @@ export interface StreamFigures {
 export interface FaultFigures {
   fault: string;
   clients: number;
-  /** Client events: sent, acked, delivered (handler ran at least once), extra handler runs. */
-  events: { sent: number; acked: number; delivered: number; lost: number; duplicated: number; ackedNotHandled: number };
+  /**
+   * Client events: sent, acked, delivered (handler ran at least once), extra handler runs; acked
+   * but never handled; sent after the client's last disconnect and never acked; and the acks still
+   * awaited when it disconnected (Socket.IO drops those: the events were in flight).
+   */
+  events: {
+    sent: number;
+    acked: number;
+    delivered: number;
+    lost: number;
+    duplicated: number;
+    ackedNotHandled: number;
+    unackedAfterDisconnect: number;
+    pendingAtDisconnect: number;
+  };
   broadcasts: StreamFigures;
   /** Clients that saw at least one `disconnect`, and how many they saw in all. */
   clientsDisconnected: number;
