@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * Prints the reliability table of the last fault-suite run (test/faults/results.json, written by
- * `npm test` when it runs test/faults/) as Markdown, for the README.
+ * `npm test` when it runs test/faults/) as Markdown, for the README. "max gap" is the longest
+ * silence of the broadcast stream at any client, "max ack wait" the longest time a client waited
+ * for the ack of one of its events.
  *
  *   node scripts/fault-table.mjs
  */
@@ -22,15 +24,15 @@ results.sort((a, b) => rank(a) - rank(b));
 
 const n = (x) => x.toLocaleString("en-US");
 const rows = [
-  "| fault | client events sent | delivered | lost | duplicated | broadcast deliveries sent | delivered | lost | duplicated | clients disconnected | max gap |",
-  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  "| fault | client events sent | delivered | lost | duplicated | broadcast deliveries sent | delivered | lost | duplicated | clients disconnected | max gap | max ack wait |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
 ];
 for (const r of results) {
   const e = r.events;
   const b = r.broadcasts;
   const disconnected = `${r.clientsDisconnected} of ${r.clients}` + (r.reconnects ? ` (${r.recoveries}/${r.reconnects} reconnections recovered)` : "");
   rows.push(
-    `| ${r.fault} | ${n(e.sent)} | ${n(e.delivered)} | ${n(e.lost)} | ${n(e.duplicated)} | ${n(b.sent)} | ${n(b.delivered)} | ${n(b.lost)} | ${n(b.duplicated)} | ${disconnected} | ${n(r.maxGapMs)} ms |`,
+    `| ${r.fault} | ${n(e.sent)} | ${n(e.delivered)} | ${n(e.lost)} | ${n(e.duplicated)} | ${n(b.sent)} | ${n(b.delivered)} | ${n(b.lost)} | ${n(b.duplicated)} | ${disconnected} | ${n(r.maxGapMs)} ms | ${r.maxAckMs === undefined ? "" : `${n(r.maxAckMs)} ms`} |`,
   );
 }
 const times = results.map((r) => r.at).sort();

@@ -12,6 +12,8 @@ export class LoadClient {
   /** Numbered `load` events emitted so far (1..sent). */
   sent = 0;
   readonly acked = new Set<number>();
+  /** Longest time from a `load` event to its ack (ms). */
+  maxAckMs = 0;
   /** tick number -> how many times it arrived. */
   readonly ticks = new Map<number, number>();
   /** Highest tick number received. */
@@ -103,6 +105,10 @@ export class LoadClient {
 
   private send(): void {
     const n = ++this.sent;
-    this.socket.emit("load", this.key, n, () => this.acked.add(n));
+    const at = Date.now();
+    this.socket.emit("load", this.key, n, () => {
+      this.acked.add(n);
+      this.maxAckMs = Math.max(this.maxAckMs, Date.now() - at);
+    });
   }
 }

@@ -148,6 +148,7 @@ export class Load {
       reconnects: sum((c) => c.reconnects),
       recoveries: sum((c) => c.recoveries),
       maxGapMs: Math.max(...clients.map((c) => c.maxGapMs)),
+      maxAckMs: Math.max(...clients.map((c) => c.maxAckMs)),
       loadMs: this.stoppedAt - this.startedAt,
     };
   }

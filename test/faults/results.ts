@@ -46,6 +46,8 @@ export interface FaultFigures {
   recoveries: number;
   /** Longest silence of the broadcast stream at any client (ms). */
   maxGapMs: number;
+  /** Longest wait of a client for the ack of a `load` event (ms). */
+  maxAckMs: number;
   /** Whether every client received `afterTicks` more ticks after the fault. */
   streamResumed?: boolean;
   /** How long the load ran (ms). */
