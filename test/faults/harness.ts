@@ -3,7 +3,9 @@
  * the load runs, the stream going on afterwards, then a bounded wait for stragglers and the sums.
  * Every case of test/faults is this with a different `fault`.
  */
-import { redisUrl } from "../helpers";
+import { expect } from "chai";
+import { onCleanup, redisUrl } from "../helpers";
+import { OwnRedis } from "../helpers/redis-server";
 import { Load, LoadOptions } from "./load";
 import type { LoadClient } from "./load-client";
 import { FaultFigures, record } from "./results";
@@ -67,4 +69,28 @@ export async function runFault(c: FaultCase): Promise<FaultRun> {
  */
 export function duplicateBound(figures: FaultFigures, eventEvery = 40): number {
   return figures.clients * Math.ceil((TIMINGS.nodeTimeout + TIMINGS.heartbeat) / eventEvery);
+}
+
+/**
+ * What a fault the product promises to absorb must look like: the stream went on, every client
+ * event was handled and acked, extra handler runs at most `maxDuplicates`, every broadcast
+ * delivered, and no client saw a disconnect.
+ *
+ * @example
+ * expectNothingLost(figures, duplicateBound(figures));
+ */
+export function expectNothingLost(figures: FaultFigures, maxDuplicates: number): void {
+  expect(figures.streamResumed, "the broadcast stream went on at every client").to.equal(true);
+  expect(figures.events.lost, "client events never handled").to.equal(0);
+  expect(figures.events.acked, "client events acked").to.equal(figures.events.sent);
+  expect(figures.events.duplicated, "extra handler runs").to.be.at.most(maxDuplicates);
+  expect(figures.broadcasts.lost, "broadcast deliveries lost").to.equal(0);
+  expect(figures.clientsDisconnected, "clients that saw a disconnect").to.equal(0);
+}
+
+/** A redis-server of the case's own (to pause or restart), killed after the test. */
+export async function ownRedis(): Promise<OwnRedis> {
+  const redis = await OwnRedis.start();
+  onCleanup(() => redis.kill(), "own redis-server");
+  return redis;
 }

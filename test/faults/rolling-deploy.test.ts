@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { duplicateBound, runFault } from "./harness";
+import { duplicateBound, expectNothingLost, runFault } from "./harness";
 
 describe("fault: a rolling deploy of every app-node, under load", function () {
   this.timeout(25_000);
@@ -15,12 +15,7 @@ describe("fault: a rolling deploy of every app-node, under load", function () {
         }
       },
     });
-    expect(topo.apps).to.have.length(2);
-    expect(figures.streamResumed, "the broadcast stream went on at every client").to.equal(true);
-    expect(figures.events.lost, "client events never handled").to.equal(0);
-    expect(figures.events.acked, "client events acked").to.equal(figures.events.sent);
-    expect(figures.events.duplicated, "extra handler runs").to.be.at.most(duplicateBound(figures));
-    expect(figures.broadcasts.lost, "broadcast deliveries lost").to.equal(0);
-    expect(figures.clientsDisconnected, "clients that saw a disconnect").to.equal(0);
+    expect(topo.apps, "app-nodes running at the end").to.have.length(2);
+    expectNothingLost(figures, duplicateBound(figures));
   });
 });
