@@ -1,46 +1,7 @@
 import { expect } from "chai";
-import { ChildProcess, spawn } from "child_process";
-import { createServer as createNetServer } from "net";
-import Redis from "ioredis";
 import { io as ioc, Socket as ClientSocket } from "socket.io-client";
 import { createIoNode, IoNode, Server } from "../src";
-
-/** A redis-server of this test's own, so it can be killed and started again on the same port. */
-class OwnRedis {
-  private proc?: ChildProcess;
-  constructor(readonly port: number) {}
-
-  async start(): Promise<void> {
-    this.proc = spawn("redis-server", ["--port", String(this.port), "--save", "", "--appendonly", "no"], {
-      stdio: "ignore",
-    });
-    const probe = new Redis(this.port, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
-    probe.on("error", () => undefined);
-    await probe.connect().catch(() => undefined);
-    await probe.ping();
-    probe.disconnect();
-  }
-
-  async kill(): Promise<void> {
-    const proc = this.proc;
-    if (!proc || proc.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      proc.once("exit", () => resolve());
-      proc.kill("SIGKILL");
-    });
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { OwnRedis } from "./helpers/redis-server";
 
 describe("a Redis that goes away", function () {
   this.timeout(30_000);
@@ -50,8 +11,7 @@ describe("a Redis that goes away", function () {
   let client: ClientSocket;
 
   before(async () => {
-    redis = new OwnRedis(await freePort());
-    await redis.start();
+    redis = await OwnRedis.start();
   });
 
   after(async () => {
@@ -77,7 +37,7 @@ describe("a Redis that goes away", function () {
     // sent while Redis is away: it waits in the node's queue instead of being lost
     const during = client.timeout(20_000).emitWithAck("echo", "during");
     await new Promise((r) => setTimeout(r, 1_500));
-    await redis.start();
+    await redis.restart();
 
     expect(await during).to.equal("during");
     expect(await client.timeout(5_000).emitWithAck("echo", "after")).to.equal("after");
