@@ -30,6 +30,8 @@ interface Known {
 export class SessionSnapshots {
   private readonly known = new Map<string, Known>();
   private readonly timer: NodeJS.Timeout;
+  /** The last write of each pid still on its way (a recovery claim waits for it, see stale-sessions.ts). */
+  private readonly writing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly transport: Transport,
@@ -60,10 +62,30 @@ export class SessionSnapshots {
       if (k.last && k.last.equals(buf) && now - k.writtenAt < this.ttl / 2) continue;
       k.last = buf;
       k.writtenAt = now;
-      void this.transport.setValue(this.key(k.pid), buf, this.ttl).catch((err: Error) => {
-        warn("session-write", `could not store session of ${sid}: ${err.message}`);
-      });
+      this.write(sid, k.pid, buf);
     }
+  }
+
+  private write(sid: string, pid: string, buf: Buffer): void {
+    const done = this.transport.setValue(this.key(pid), buf, this.ttl).then(
+      () => undefined,
+      (err: Error) => warn("session-write", `could not store session of ${sid}: ${err.message}`),
+    );
+    this.writing.set(pid, done);
+    void done.then(() => {
+      if (this.writing.get(pid) === done) this.writing.delete(pid);
+    });
+  }
+
+  /**
+   * Resolves once what this app-node last wrote of a session is in the transport (at once when
+   * nothing is on its way), so that a read elsewhere sees it.
+   *
+   * @example
+   * socket.conn.close(); await snapshots.written(socket.pid); // the session with its last rooms is stored
+   */
+  written(pid: string): Promise<void> {
+    return this.writing.get(pid) ?? Promise.resolve();
   }
 
   /** Socket.IO's own persistence on a recoverable disconnect. */
@@ -78,9 +100,7 @@ export class SessionSnapshots {
       since: k?.since ?? clockNow(),
     });
     if (!buf) return;
-    void this.transport.setValue(this.key(session.pid), buf, this.ttl).catch((err: Error) => {
-      warn("session-write", `could not store session of ${session.sid}: ${err.message}`);
-    });
+    this.write(session.sid, session.pid, buf);
   }
 
   /** The socket left for good (or after `persist`): its snapshot goes unless it was persisted. */
