@@ -7,6 +7,8 @@ export interface NodeProcess {
   id: string;
   /** host:port, for io-nodes. */
   address?: string;
+  /** Every line it printed on stdout so far (READY included). */
+  lines: string[];
   /** Sends a signal and resolves once the process has exited. */
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -32,15 +34,25 @@ export function spawnNode(fixture: string, env: Record<string, string>, timeoutM
       reject(new Error(`${fixture} did not start within ${timeoutMs} ms: ${stderr}`));
     }, timeoutMs);
     let out = "";
+    let partial = "";
+    const lines: string[] = [];
+    let ready = false;
     proc.stdout!.on("data", (d) => {
+      partial += d;
+      const complete = partial.split("\n");
+      partial = complete.pop()!;
+      lines.push(...complete);
+      if (ready) return;
       out += d;
       const m = /READY (\S+)(?: (\S+))?/.exec(out);
       if (!m) return;
+      ready = true;
       clearTimeout(timer);
       resolve({
         proc,
         id: m[1],
         address: m[2],
+        lines,
         kill: (signal = "SIGKILL") => {
           if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
           return exited;
