@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { Socket as ClientSocket } from "socket.io-client";
-import { connect, once, redisUrl, uniquePrefix, waitFor } from "./helpers";
+import { connect, once, redisClient, redisUrl, uniquePrefix, waitFor } from "./helpers";
 import { killAll, NodeProcess, spawnNode } from "./helpers/processes";
 
 /**
@@ -41,7 +41,7 @@ describe("io-node death", function () {
     };
     const apps = await Promise.all([spawnNode("app-node", env), spawnNode("app-node", env)]);
     const [a, b] = await Promise.all([spawnNode("io-node", env), spawnNode("io-node", env)]);
-    return { apps, a, b };
+    return { apps, a, b, prefix: env.PREFIX };
   }
 
   /** The lines every app-node printed that start with `prefix`. */
@@ -131,7 +131,7 @@ describe("io-node death", function () {
   });
 
   it("refuses a copied session id while the io-node holding the session answers", async () => {
-    const { apps, a, b } = await cluster();
+    const { apps, a, b, prefix } = await cluster();
     const owner = await connect(`http://${a.address}`, { transports: ["websocket"] });
     const got: unknown[] = [];
     owner.on("room-message", (m) => got.push(m));
@@ -142,6 +142,9 @@ describe("io-node death", function () {
     const { _pid: pid, _lastOffset: offset } = owner as unknown as { _pid: string; _lastOffset: string };
     expect(pid).to.be.a("string");
     expect(offset).to.be.a("string");
+    // the owner's app-node has stored the live session (what a copied claim could restore)
+    const redis = redisClient();
+    await waitFor(() => redis.exists(`${prefix}:session#${pid}`), 5_000, "the session snapshot");
 
     const thief = await connect(`http://${b.address}`, { transports: ["websocket"], auth: { pid, offset } });
     const stolen = await whoami(thief);
