@@ -94,13 +94,12 @@ export class StaleSessions {
     const ioNodeId = conn.ioNodeId;
     debug("claim for a live session of %s: judging io-node %s", this.nsp.name, ioNodeId);
     if ((await this.judgeShared(ioNodeId)) === "alive") {
-      debug("io-node %s answers: the claim is refused", ioNodeId);
       return "alive";
     }
     // closing the connection closes its sockets in every namespace; each stores its session
     if (conn.readyState === "open") conn._onClose?.("transport close", { message: `io-node ${ioNodeId} stopped answering`, error: false });
     await this.snapshots.written(pid);
-    debug("io-node %s is silent: stale socket retired, session stored", ioNodeId);
+    debug("stale socket of io-node %s retired, session stored", ioNodeId);
     return "retired";
   }
 
@@ -125,27 +124,36 @@ export class StaleSessions {
   judge(ioNodeId: string): Promise<"silent" | "alive"> {
     const registry = this.registry;
     return new Promise((resolve) => {
+      const since = registry.lastPolled();
       let lastSeq = registry.get(ioNodeId)?.seq;
       let moves = 0;
-      const done = (verdict: "silent" | "alive") => {
+      const done = (verdict: "silent" | "alive", why: string) => {
         registry.off("polled", check);
         clearTimeout(timer);
+        debug("io-node %s %s: %s", ioNodeId, verdict, why);
         resolve(verdict);
       };
       const check = () => {
-        if (!registry.isAlive(ioNodeId)) return done("silent");
-        const seq = registry.get(ioNodeId)?.seq;
-        if (seq !== lastSeq) {
-          lastSeq = seq;
-          // a dead node's last heartbeats all show in one read; a live one's in read after read
-          if (++moves >= 2) return done("alive");
+        const record = registry.get(ioNodeId);
+        if (!record) {
+          // a connection came from it, so it was there: not read yet (it just started), or long gone
+          if (registry.lastPolled() - since > this.silence) done("silent", "not in the registry");
+          return;
         }
-        const heard = registry.lastHeard(ioNodeId) ?? 0;
-        if (registry.lastPolled() - heard > this.silence) done("silent");
+        if (!registry.isAlive(ioNodeId)) return done("silent", "declared dead by the registry");
+        if (lastSeq === undefined) lastSeq = record.seq;
+        if (record.seq !== lastSeq) {
+          lastSeq = record.seq;
+          // a dead node's last heartbeats all show in one read; a live one's in read after read
+          if (++moves >= 2) return done("alive", "heartbeats moved in two reads");
+        }
+        const silentFor = registry.lastPolled() - (registry.lastHeard(ioNodeId) ?? 0);
+        if (silentFor > this.silence) done("silent", `no heartbeat for ${silentFor} ms of reads`);
       };
-      const timer = setTimeout(() => done("alive"), this.patience);
+      const timer = setTimeout(() => done("alive", "undecided: the registry could not be read"), this.patience);
       registry.on("polled", check);
       check();
     });
   }
+
 }
