@@ -521,12 +521,15 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
 
   // Socket.IO treats a null session as "not recoverable" although the typing says otherwise
   override async restoreSession(pid: PrivateSessionId, offset: Offset): Promise<Session> {
-    return (await this.restore(pid, offset)) as Session;
+    // read before anything is awaited: Socket.IO calls this while it handles the CONNECT packet
+    const claimant = (this.nsp.server.engine as RelayEngine)._receiving;
+    return (await this.restore(pid, offset, claimant)) as Session;
   }
 
-  private async restore(pid: PrivateSessionId, offset: Offset): Promise<Session | null> {
+  private async restore(pid: PrivateSessionId, offset: Offset, claimant?: RelayConnection): Promise<Session | null> {
     if (!this.snapshots) return null;
-    if (this.stale && (await this.settleClaim(pid)) === "alive") {
+    // a re-homed connection's old owner left or died: its socket is not live anywhere, nothing to settle
+    if (this.stale && claimant?.rehomed !== true && (await this.settleClaim(pid)) === "alive") {
       debug("session %s is live on an io-node that answers: not restored", pid);
       return null;
     }
