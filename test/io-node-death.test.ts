@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Socket as ClientSocket } from "socket.io-client";
 import { connect, once, redisClient, redisUrl, uniquePrefix, waitFor } from "./helpers";
-import { killAll, NodeProcess, spawnNode } from "./helpers/processes";
+import { killAll, NodeProcess, spawnNode, whoami } from "./helpers/processes";
 
 /**
  * An io-node dies (SIGKILL) and its clients come back through another io-node: with
@@ -13,16 +13,6 @@ const NODE_TIMEOUT = 3_000;
 const CLIENTS = 6;
 /** What the cluster client helper waits before it tries another io-node (~0.3 s). */
 const RECONNECT_DELAY = 300;
-
-interface WhoAmI {
-  app: string;
-  id: string;
-  rooms: string[];
-  data: Record<string, unknown>;
-  recovered: boolean;
-}
-
-const whoami = (s: ClientSocket) => s.timeout(8_000).emitWithAck("whoami") as Promise<WhoAmI>;
 
 describe("io-node death", function () {
   this.timeout(60_000);

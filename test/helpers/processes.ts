@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from "child_process";
 import { join } from "path";
+import type { Socket as ClientSocket } from "socket.io-client";
 
 export interface NodeProcess {
   proc: ChildProcess;
@@ -77,4 +78,18 @@ export async function killAll(): Promise<void> {
         }),
     ),
   );
+}
+
+/** What the app-node fixture answers to "whoami" about a client's socket. */
+export interface WhoAmI {
+  app: string;
+  id: string;
+  rooms: string[];
+  data: Record<string, unknown>;
+  recovered: boolean;
+}
+
+/** Asks the app-node fixture (test/fixtures/app-node.ts) which app-node owns the socket, and its state. */
+export function whoami(socket: ClientSocket): Promise<WhoAmI> {
+  return socket.timeout(8_000).emitWithAck("whoami") as Promise<WhoAmI>;
 }
