@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { randomBytes } from "crypto";
 import { io as ioc, Socket as ClientSocket } from "socket.io-client";
 import { createIoNode, IoNode, Server } from "../src";
-import { killAll, NodeProcess, spawnNode } from "./helpers/processes";
+import { killAll, NodeProcess, spawnNode, whoami } from "./helpers/processes";
 
 const REDIS = process.env.SOCKET_IO_CLUSTER_TEST_REDIS_URL;
 const TIMINGS = { heartbeatInterval: 100, nodeTimeout: 600 };
@@ -23,16 +23,6 @@ function connect(address: string, opts: Record<string, unknown> = {}): Promise<C
     socket.once("connect_error", reject);
   });
 }
-
-interface WhoAmI {
-  app: string;
-  id: string;
-  rooms: string[];
-  data: Record<string, unknown>;
-  recovered: boolean;
-}
-
-const whoami = (s: ClientSocket) => s.timeout(8_000).emitWithAck("whoami") as Promise<WhoAmI>;
 
 describe("node lifecycle", function () {
   this.timeout(30_000);

@@ -61,6 +61,8 @@ export class AppNode implements FanOut {
       }),
       cluster,
     );
+    // recovery claims wait on its reads, one listener per io-node being judged (stale-sessions.ts)
+    this.registry.setMaxListeners(0);
     this.presence = new RoomPresence(cluster.transport);
     this.registry.on("up", (r: NodeRecord) => this.presence.onHeartbeat(r));
     this.registry.on("change", (r: NodeRecord) => this.presence.onHeartbeat(r));

@@ -20,6 +20,8 @@ import type { RelayEngine } from "./relay-engine";
 import type { RelayConnection } from "./relay-connection";
 import type { BroadcastFrame } from "./io-link";
 import { SessionSnapshots, StoredSession } from "./session-snapshots";
+import { ClaimVerdict, SILENT_HEARTBEATS, StaleSessions } from "./stale-sessions";
+import type { NodeRegistry } from "../cluster/node-registry";
 import { LocalRooms } from "./local-rooms";
 import { notifyOutgoing, OutgoingListenerAware, watchOutgoingListeners } from "./socketio-shim";
 import { BroadcastFlag, FrameType, Payload, RoomOp } from "../protocol/frame";
@@ -54,6 +56,9 @@ const enum RelayMessageType {
   /** `allRooms()`: every other app-node answers with the rooms of its namespace. */
   ALL_ROOMS = 104,
   ALL_ROOMS_RESPONSE = 105,
+  /** A recovery claim: the app-node holding the pid's live socket settles it (see stale-sessions.ts). */
+  STALE_CLAIM = 106,
+  STALE_CLAIM_RESPONSE = 107,
 }
 
 /**
@@ -110,16 +115,20 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
   private readonly requestsTimeout: number;
   /** Our own requests to the other app-nodes, by request id (socket.io-adapter keeps its own). */
   private readonly peerRequests = new Map<string, PeerRequest>();
+  private readonly stale?: StaleSessions;
+  private readonly heartbeatInterval: number;
 
   constructor(
     nsp: any,
     private readonly transport: Transport,
     opts: RelayAdapterOptions,
     private readonly fanOut: FanOut,
+    registry?: NodeRegistry,
   ) {
     super(nsp, { heartbeatInterval: opts.heartbeatInterval, heartbeatTimeout: opts.nodeTimeout });
     this.orderedWindow = opts.heartbeatInterval;
     this.requestsTimeout = opts.requestsTimeout;
+    this.heartbeatInterval = opts.heartbeatInterval;
     this.channel = `adapter#${nsp.name}`;
     this.responseChannel = `adapter#${nsp.name}#${this.uid}`;
     this.logKey = `log#${nsp.name}`;
@@ -127,6 +136,7 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
     if (csr) {
       this.recovery = { maxDisconnectionDuration: csr.maxDisconnectionDuration };
       this.snapshots = new SessionSnapshots(this.transport, nsp, csr.maxDisconnectionDuration, opts.heartbeatInterval);
+      if (registry) this.stale = new StaleSessions(nsp, registry, this.snapshots, opts);
     }
   }
 
@@ -273,6 +283,14 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
         } as never);
         return;
       }
+      case RelayMessageType.STALE_CLAIM: {
+        const { requestId, pid } = (m.data ?? {}) as { requestId?: unknown; pid?: unknown };
+        if (typeof requestId !== "string" || typeof pid !== "string" || !this.stale) return;
+        void this.stale.settleLocal(pid).then((verdict) =>
+          this.publishResponse(m.uid, { type: RelayMessageType.STALE_CLAIM_RESPONSE, data: { requestId, verdict } } as never),
+        );
+        return;
+      }
       case RelayMessageType.OUTGOING_NOTIFY:
         if (this.outgoingInUse && m.data) {
           const packet = m.data.packet;
@@ -330,13 +348,55 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
     });
   }
 
+  /**
+   * Settles a recovery claim everywhere before its session is read: this app-node's socket of
+   * that pid, else the one of the app-node that holds it (each answers once it settled its own).
+   * Only app-nodes heard from lately are waited for: a dead one holds no live socket.
+   */
+  private async settleClaim(pid: string): Promise<ClaimVerdict> {
+    const local = await this.stale!.settleLocal(pid);
+    if (local !== "none") return local;
+    const nodesMap = (this as unknown as { nodesMap: Map<string, number> }).nodesMap;
+    const recent = Date.now() - SILENT_HEARTBEATS * this.heartbeatInterval;
+    const expected = [...nodesMap.values()].filter((lastSeen) => lastSeen >= recent).length;
+    if (expected === 0) return "none";
+    return new Promise((resolve) => {
+      let verdict: ClaimVerdict = "none";
+      let requestId = "";
+      const finish = () => {
+        const request = this.peerRequests.get(requestId);
+        if (request) clearTimeout(request.timer);
+        this.peerRequests.delete(requestId);
+        resolve(verdict);
+      };
+      requestId = this.ask(
+        expected,
+        {
+          answer: (data) => {
+            if (data?.verdict !== "retired" && data?.verdict !== "alive") return;
+            // one app-node holds the socket: its word settles the claim
+            verdict = data.verdict;
+            finish();
+          },
+          complete: () => resolve(verdict),
+          timeout: () => {
+            warn("claim-timeout", `adapter ${this.channel}: an app-node did not answer a recovery claim in time; restoring`);
+            resolve(verdict);
+          },
+        },
+        this.stale!.maxWait + this.requestsTimeout,
+      );
+      this.publish({ type: RelayMessageType.STALE_CLAIM, data: { requestId, pid } } as never);
+    });
+  }
+
   /** Opens a request to `expected` other app-nodes; returns its id, to be sent with the question. */
-  private ask(expected: number, handlers: Pick<PeerRequest, "answer" | "complete" | "timeout">): string {
+  private ask(expected: number, handlers: Pick<PeerRequest, "answer" | "complete" | "timeout">, timeoutMs = this.requestsTimeout): string {
     const requestId = randomBytes(8).toString("hex");
     const timer = setTimeout(() => {
       this.peerRequests.delete(requestId);
       handlers.timeout();
-    }, this.requestsTimeout);
+    }, timeoutMs);
     this.peerRequests.set(requestId, { expected, answered: new Set(), timer, ...handlers });
     return requestId;
   }
@@ -372,7 +432,13 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
     const added: string[] = [];
     for (const room of rooms) if (!before?.has(room)) added.push(room);
     super.addAll(id, rooms);
-    const conn = this.local.connectionOf(id);
+    let conn = this.local.connectionOf(id);
+    if (conn && rooms.has(id) && this.staleEntry(id, conn)) {
+      // the socket connects on another connection than the one announced under its id (a session
+      // restored while an older socket of that id was still listed): its io-node must learn its rooms
+      this.local.disconnected(id, before ?? []);
+      conn = undefined;
+    }
     if (conn) {
       if (added.length === 0) return;
       this.local.joined(id, added);
@@ -386,6 +452,12 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
     const all = [...(this.sids.get(id) ?? [])];
     this.local.connected(id, relay, all);
     relay._rooms(this.nsp.name, id, RoomOp.JOIN, all);
+  }
+
+  /** Whether the connection listed for a socket id is not the one of the socket connected now. */
+  private staleEntry(id: SocketId, listed: RelayConnection): boolean {
+    const current = (this.nsp.sockets.get(id) as { conn?: unknown } | undefined)?.conn;
+    return current !== undefined && current !== listed;
   }
 
   override del(id: SocketId, room: Room): void {
@@ -449,11 +521,18 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
 
   // Socket.IO treats a null session as "not recoverable" although the typing says otherwise
   override async restoreSession(pid: PrivateSessionId, offset: Offset): Promise<Session> {
-    return (await this.restore(pid, offset)) as Session;
+    // read before anything is awaited: Socket.IO calls this while it handles the CONNECT packet
+    const claimant = (this.nsp.server.engine as RelayEngine)._receiving;
+    return (await this.restore(pid, offset, claimant)) as Session;
   }
 
-  private async restore(pid: PrivateSessionId, offset: Offset): Promise<Session | null> {
+  private async restore(pid: PrivateSessionId, offset: Offset, claimant?: RelayConnection): Promise<Session | null> {
     if (!this.snapshots) return null;
+    // a re-homed connection's old owner left or died: its socket is not live anywhere, nothing to settle
+    if (this.stale && claimant?.rehomed !== true && (await this.settleClaim(pid)) === "alive") {
+      debug("session %s is live on an io-node that answers: not restored", pid);
+      return null;
+    }
     const stored = await this.snapshots.load(pid);
     if (!stored) return null;
     const entries =
@@ -502,10 +581,10 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
 /**
  * The adapter factory for a Socket.IO server of this cluster (Socket.IO calls it with `new`).
  */
-export function createRelayAdapter(transport: Transport, opts: RelayAdapterOptions, fanOut: FanOut) {
+export function createRelayAdapter(transport: Transport, opts: RelayAdapterOptions, fanOut: FanOut, registry?: NodeRegistry) {
   watchOutgoingListeners();
   return function (nsp: any) {
-    return new RelayAdapter(nsp, transport, opts, fanOut);
+    return new RelayAdapter(nsp, transport, opts, fanOut, registry);
   };
 }
 

@@ -57,7 +57,12 @@ export class RelayConnection extends EventEmitter {
   clientInfo: Record<string, unknown> = NO_CLIENT_INFO;
 
   constructor(
-    private readonly engine: { _mustWait(): boolean; _enqueue(write: () => void): void; _forget(conn: RelayConnection): void },
+    private readonly engine: {
+      _mustWait(): boolean;
+      _enqueue(write: () => void): void;
+      _forget(conn: RelayConnection): void;
+      _receiving?: RelayConnection;
+    },
     readonly id: string,
     handshake: Handshake,
     private link: IoLink,
@@ -128,8 +133,15 @@ export class RelayConnection extends EventEmitter {
   _onData(data: Payload): void {
     if (this.readyState !== "open") return;
     if (this.listenerCount("packet") > 0) this.emit("packet", { type: "message", data });
-    this.emit("data", data);
-    this.emit("message", data);
+    // Socket.IO handles a packet synchronously up to the adapter (a CONNECT up to restoreSession)
+    const previous = this.engine._receiving;
+    this.engine._receiving = this;
+    try {
+      this.emit("data", data);
+      this.emit("message", data);
+    } finally {
+      this.engine._receiving = previous;
+    }
   }
 
   /** @internal */

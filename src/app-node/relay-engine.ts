@@ -21,6 +21,11 @@ export class RelayEngine extends EventEmitter {
    * server's engine (the io-nodes apply them; with `attach(srv, opts)`, merged as socket.io does).
    */
   opts: Record<string, unknown> = {};
+  /**
+   * The connection whose packet Socket.IO is handling right now (it handles one synchronously,
+   * up to the adapter): the adapter learns which connection a recovery claim came on. @internal
+   */
+  _receiving?: RelayConnection;
   private localEngine?: EngineServer;
 
   /** The Engine.IO server of a co-located io-node, which receives engine-level hooks. @internal */

@@ -129,7 +129,7 @@ export class Server<
     appNode.engine.opts = engineDefaults({ ...opts, path: opts.path || (this as unknown as { _path: string })._path });
     // between app-nodes, Socket.IO's cluster adapter over our transport, unless the app chose one
     if (options.clustered && !opts.adapter) {
-      this.adapter(createRelayAdapter(options.transport, options, appNode) as never);
+      this.adapter(createRelayAdapter(options.transport, options, appNode, appNode.registry) as never);
     }
     this.bind(appNode.engine);
     debug("app-node %s (%s transport)", appNode.id, options.transport.kind);

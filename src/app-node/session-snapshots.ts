@@ -32,6 +32,8 @@ export class SessionSnapshots {
   /** Writes of `persist` under way. */
   private readonly persisting = new Set<Promise<boolean>>();
   private readonly timer: NodeJS.Timeout;
+  /** The last write of each pid still on its way (a recovery claim waits for it, see stale-sessions.ts). */
+  private readonly writing = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly transport: Transport,
@@ -62,10 +64,35 @@ export class SessionSnapshots {
       if (k.last && k.last.equals(buf) && now - k.writtenAt < this.ttl / 2) continue;
       k.last = buf;
       k.writtenAt = now;
-      void this.transport.setValue(this.key(k.pid), buf, this.ttl).catch((err: Error) => {
-        warn("session-write", `could not store session of ${sid}: ${err.message}`);
-      });
+      this.write(sid, k.pid, buf);
     }
+  }
+
+  /** Stores a session; resolves true once it is in the transport, false when it could not be. */
+  private write(sid: string, pid: string, buf: Buffer): Promise<boolean> {
+    const done = this.transport.setValue(this.key(pid), buf, this.ttl).then(
+      () => true,
+      (err: Error) => {
+        warn("session-write", `could not store session of ${sid}: ${err.message}`);
+        return false;
+      },
+    );
+    this.writing.set(pid, done);
+    void done.then(() => {
+      if (this.writing.get(pid) === done) this.writing.delete(pid);
+    });
+    return done;
+  }
+
+  /**
+   * Resolves once what this app-node last wrote of a session is in the transport (at once when
+   * nothing is on its way), so that a read elsewhere sees it.
+   *
+   * @example
+   * socket.conn.close(); await snapshots.written(socket.pid); // the session with its last rooms is stored
+   */
+  async written(pid: string): Promise<void> {
+    await this.writing.get(pid);
   }
 
   /** Socket.IO's own persistence on a recoverable disconnect. */
@@ -80,13 +107,7 @@ export class SessionSnapshots {
       since: k?.since ?? clockNow(),
     });
     if (!buf) return;
-    const write = this.transport.setValue(this.key(session.pid), buf, this.ttl).then(
-      () => true,
-      (err: Error) => {
-        warn("session-write", `could not store session of ${session.sid}: ${err.message}`);
-        return false;
-      },
-    );
+    const write = this.write(session.sid, session.pid, buf);
     this.persisting.add(write);
     void write.then(() => this.persisting.delete(write));
   }

@@ -59,7 +59,8 @@ const CHANGES_CHANNEL = "nodes-changed";
  *
  * Events: `up` (record), `down` (record), `change` (record: load figures moved), `resumed`
  * (the {@link lastBeatAt} before: this node's heartbeat succeeded after a silence long enough for
- * the others to have thought it dead).
+ * the others to have thought it dead), `polled` (after every read of the registry, once the others
+ * are emitted).
  */
 export class NodeRegistry extends EventEmitter {
   private readonly observed = new Map<string, Observed>();
@@ -139,6 +140,22 @@ export class NodeRegistry extends EventEmitter {
     return this.observed.get(id)?.record;
   }
 
+  /**
+   * When (this node's clock) a node's heartbeat last moved, or undefined for a node not known;
+   * read with {@link lastPolled} to judge a silence on what was actually looked at.
+   *
+   * @example
+   * const silentFor = registry.lastPolled() - (registry.lastHeard(id) ?? 0);
+   */
+  lastHeard(id: string): number | undefined {
+    return this.observed.get(id)?.lastChange;
+  }
+
+  /** When the registry was last read (a silence is only one if somebody was listening). */
+  lastPolled(): number {
+    return this.lastPollAt;
+  }
+
   private async beat(): Promise<void> {
     if (this.stopped) return;
     const record: NodeRecord = {
@@ -173,6 +190,7 @@ export class NodeRegistry extends EventEmitter {
       }
       this.lastPollAt = now;
       this.update(raw, now);
+      this.emit("polled");
     } catch (err) {
       warn("registry-poll", `could not read the node registry: ${(err as Error).message}`);
     } finally {

@@ -7,6 +7,7 @@
 import { createServer, Server as HttpServer } from "http";
 import type { AddressInfo } from "net";
 import { randomBytes } from "crypto";
+import Redis from "ioredis";
 import { io as ioc, Socket as ClientSocket, ManagerOptions, SocketOptions } from "socket.io-client";
 import { Server, createIoNode, IoNode } from "../../src";
 import type { IoNodeOptions, ServerOptions, ClusterOptions } from "../../src";
@@ -60,6 +61,13 @@ export function redisUrl(): string {
     );
   }
   return url;
+}
+
+/** A client of the test Redis, closed after the test. */
+export function redisClient(): Redis {
+  const r = new Redis(redisUrl());
+  onCleanup(() => r.quit().then(() => undefined, () => r.disconnect()), "redis client");
+  return r;
 }
 
 /** A cluster prefix no other test uses. */

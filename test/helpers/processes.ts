@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from "child_process";
 import { join } from "path";
+import type { Socket as ClientSocket } from "socket.io-client";
 
 export interface NodeProcess {
   proc: ChildProcess;
@@ -7,6 +8,8 @@ export interface NodeProcess {
   id: string;
   /** host:port, for io-nodes. */
   address?: string;
+  /** Every line it printed on stdout so far (READY included). */
+  lines: string[];
   /** Sends a signal and resolves once the process has exited. */
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -32,15 +35,25 @@ export function spawnNode(fixture: string, env: Record<string, string>, timeoutM
       reject(new Error(`${fixture} did not start within ${timeoutMs} ms: ${stderr}`));
     }, timeoutMs);
     let out = "";
+    let partial = "";
+    const lines: string[] = [];
+    let ready = false;
     proc.stdout!.on("data", (d) => {
+      partial += d;
+      const complete = partial.split("\n");
+      partial = complete.pop()!;
+      lines.push(...complete);
+      if (ready) return;
       out += d;
       const m = /READY (\S+)(?: (\S+))?/.exec(out);
       if (!m) return;
+      ready = true;
       clearTimeout(timer);
       resolve({
         proc,
         id: m[1],
         address: m[2],
+        lines,
         kill: (signal = "SIGKILL") => {
           if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
           return exited;
@@ -65,4 +78,18 @@ export async function killAll(): Promise<void> {
         }),
     ),
   );
+}
+
+/** What the app-node fixture answers to "whoami" about a client's socket. */
+export interface WhoAmI {
+  app: string;
+  id: string;
+  rooms: string[];
+  data: Record<string, unknown>;
+  recovered: boolean;
+}
+
+/** Asks the app-node fixture (test/fixtures/app-node.ts) which app-node owns the socket, and its state. */
+export function whoami(socket: ClientSocket): Promise<WhoAmI> {
+  return socket.timeout(8_000).emitWithAck("whoami") as Promise<WhoAmI>;
 }
