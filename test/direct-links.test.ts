@@ -308,6 +308,36 @@ describe("direct links", function () {
   });
 });
 
+describe("direct links tell a peer whose process ended", function () {
+  this.timeout(20_000);
+
+  it("a SIGKILLed peer is reported gone (its address refuses connections); a live peer whose link is cut is not", async () => {
+    const prefix = uniquePrefix("gone");
+    const a = transport(prefix);
+    const live = transport(prefix);
+    await live.listen("node-live", () => undefined);
+    const peer = await spawnNode("link-receiver", { REDIS_URL: redisUrl(), PREFIX: prefix, NODE_ID: "node-k" });
+    onCleanup(() => peer.kill(), "peer process");
+    const gone: string[] = [];
+    a.onPeerGone((nodeId) => gone.push(nodeId));
+    await sendRange(a, "node-k", 0, 10);
+    await sendRange(a, "node-live", 0, 10);
+    await waitFor(() => a.links!.peer("node-k")?.connection && a.links!.peer("node-live")?.connection, 5_000, "direct links open");
+    expect(a.peerGone("node-k"), "before the kill").to.equal(false);
+
+    // a cut of a live peer's connection: the link comes back, the peer is not gone
+    a.links!.peer("node-live")!.connection!.destroy();
+    await sendRange(a, "node-live", 10, 20);
+    await waitFor(() => a.links!.peer("node-live")?.connection, 5_000, "link to the live peer back");
+    await peer.kill("SIGKILL");
+    await waitFor(() => gone.length > 0, 5_000, "the killed peer reported gone");
+    expect(gone).to.deep.equal(["node-k"]);
+    expect(a.peerGone("node-k")).to.equal(true);
+    expect(a.peerGone("node-live")).to.equal(false);
+    expect(a.peerGone("node-never-linked")).to.equal(false);
+  });
+});
+
 /** A redis-server of the test's own, to be killed. */
 async function ownRedis(): Promise<{ url: string; kill(): Promise<void> }> {
   const port = await new Promise<number>((resolve, reject) => {

@@ -7,9 +7,11 @@ import { killAll, NodeProcess, spawnNode, whoami } from "./helpers/processes";
  * An io-node dies (SIGKILL) and its clients come back through another io-node: with
  * connectionStateRecovery the session is restored at once (not after `nodeTimeout`), whole.
  * `nodeTimeout` is far beyond the recovery, so only the recovery claim can retire the old sockets.
+ * The defaults (heartbeat 1 s, nodeTimeout 5 s): the claim does not wait for heartbeats to lapse,
+ * the app-node's direct link finds the dead io-node's address refusing connections.
  */
-const HEARTBEAT = 100;
-const NODE_TIMEOUT = 3_000;
+const HEARTBEAT = 1_000;
+const NODE_TIMEOUT = 5_000;
 const CLIENTS = 6;
 /** What the cluster client helper waits before it tries another io-node (~0.3 s). */
 const RECONNECT_DELAY = 300;

@@ -136,7 +136,7 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
     if (csr) {
       this.recovery = { maxDisconnectionDuration: csr.maxDisconnectionDuration };
       this.snapshots = new SessionSnapshots(this.transport, nsp, csr.maxDisconnectionDuration, opts.heartbeatInterval);
-      if (registry) this.stale = new StaleSessions(nsp, registry, this.snapshots, opts);
+      if (registry) this.stale = new StaleSessions(nsp, registry, this.snapshots, opts, this.transport);
     }
   }
 

@@ -2,6 +2,7 @@ import type { NodeRegistry } from "../cluster/node-registry";
 import { clearTimeout, setTimeout } from "../clock";
 import { debug as makeDebug } from "../log";
 import type { SessionSnapshots } from "./session-snapshots";
+import type { Transport } from "../transport/transport";
 
 const debug = makeDebug("stale-sessions");
 
@@ -31,8 +32,9 @@ export interface StaleSessionsOptions {
  * yet, the io-node's heartbeat lapses only after `nodeTimeout`. Restored then, two live sockets
  * would share one id. So a claim first settles the old socket, wherever it lives:
  *
- * - its io-node stopped answering (no heartbeat moved for {@link SILENT_HEARTBEATS} intervals, as
- *   this app-node's registry saw it): the socket is closed as a lost transport ("transport close"),
+ * - its io-node stopped answering (its process is gone: the direct link's address, which welcomed
+ *   this app-node before, refuses connections; or no heartbeat moved for {@link SILENT_HEARTBEATS}
+ *   intervals, as this app-node's registry saw it): the socket is closed as a lost transport ("transport close"),
  *   which stores its session with its last rooms and data, and the claim waits for that write;
  * - its io-node answers (two heartbeats moved since the claim came; one may have been written just
  *   before a death): the claim is refused, the client gets a new session.
@@ -57,6 +59,7 @@ export class StaleSessions {
     private readonly registry: NodeRegistry,
     private readonly snapshots: SessionSnapshots,
     opts: StaleSessionsOptions,
+    private readonly transport?: Pick<Transport, "peerGone" | "onPeerGone">,
   ) {
     this.silence = SILENT_HEARTBEATS * opts.heartbeatInterval;
     this.patience = opts.nodeTimeout + 2 * opts.heartbeatInterval;
@@ -127,13 +130,19 @@ export class StaleSessions {
       const since = registry.lastPolled();
       let lastSeq = registry.get(ioNodeId)?.seq;
       let moves = 0;
+      // a direct link that finds the io-node's address refusing connections knows at once
+      const offGone = this.transport?.onPeerGone?.((nodeId) => {
+        if (nodeId === ioNodeId) done("silent", "its link address refuses connections");
+      });
       const done = (verdict: "silent" | "alive", why: string) => {
+        offGone?.();
         registry.off("polled", check);
         clearTimeout(timer);
         debug("io-node %s %s: %s", ioNodeId, verdict, why);
         resolve(verdict);
       };
       const check = () => {
+        if (this.transport?.peerGone?.(ioNodeId)) return done("silent", "its link address refuses connections");
         const record = registry.get(ioNodeId);
         if (!record) {
           // a connection came from it, so it was there: not read yet (it just started), or long gone

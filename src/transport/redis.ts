@@ -269,6 +269,14 @@ export class RedisTransport implements Transport {
     return entries.filter(([, f]) => f[1]).map(([id, f]) => ({ id: id.toString(), payload: f[1] }));
   }
 
+  peerGone(nodeId: string): boolean {
+    return this.links?.peerGone(nodeId) ?? false;
+  }
+
+  onPeerGone(listener: (nodeId: string) => void): () => void {
+    return this.links?.onPeerGone(listener) ?? (() => undefined);
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutDown();
     return this.closing;

@@ -49,6 +49,15 @@ export interface Transport {
   /** Entries with ids after `<ms>-0`; used when a client received nothing since `ms`. */
   readLogSince(key: string, ms: number): Promise<Array<{ id: string; payload: Buffer }>>;
 
+  /**
+   * Whether node `nodeId`'s process is known to have ended, faster than its heartbeat can tell
+   * (a direct link to it was open and its address now refuses connections). Optional: a transport
+   * without such knowledge leaves it out and the registry's heartbeats decide.
+   */
+  peerGone?(nodeId: string): boolean;
+  /** Calls `listener` with each node found gone as {@link peerGone} tells; returns its removal. */
+  onPeerGone?(listener: (nodeId: string) => void): () => void;
+
   /** Releases every connection and timer. Idempotent. */
   close(): Promise<void>;
 }

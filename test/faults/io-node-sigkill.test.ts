@@ -4,31 +4,23 @@ import { duplicateBound, runFault } from "./harness";
 import type { LoadClient } from "./load-client";
 import { record } from "./results";
 
-/**
- * Set to "1" once a client that reconnects to another io-node gets its session back for good
- * (today the app-node restores it, then drops its rooms when it notices the dead io-node and
- * cleans up the socket the client had there, which has the same id): the moved clients must then
- * see the whole stream, as with an app-node death.
- */
-const SESSIONS_KEPT = process.env.SOCKET_IO_CLUSTER_FAULTS_IO_SESSIONS === "1";
-
 describe("fault: io-node SIGKILL under load", function () {
   this.timeout(20_000);
 
-  it("its clients reconnect to the other io-node: every event sent after the disconnect is handled, the other clients lose nothing", async () => {
+  it("its clients reconnect to the other io-node with their sessions: every event sent after the disconnect is handled, no broadcast lost anywhere", async () => {
     let moved: LoadClient[] = [];
     let stayed: LoadClient[] = [];
     const { load, figures } = await runFault({
       name: "io-node SIGKILL",
       // 1.5 s: past the moment the app-nodes notice the dead io-node (nodeTimeout + heartbeat)
       afterTicks: 75,
-      streamAt: () => (SESSIONS_KEPT ? [...moved, ...stayed] : stayed),
+      streamAt: () => [...moved, ...stayed],
       fault: async (topo, load) => {
         const dead = topo.ioNodes[0];
         moved = load.clients.filter((c) => c.socket.cluster.server?.url === `http://${dead.address}`);
         stayed = load.clients.filter((c) => !moved.includes(c));
         await dead.kill("SIGKILL");
-        // the client helper fails over to the other io-node; a new socket joins the room again
+        // the client helper fails over to the other io-node, where the session is restored
         await waitFor(() => moved.every((c) => c.reconnects > 0 && c.socket.connected && c.inRoom), 10_000, "moved clients back");
       },
     });
@@ -48,9 +40,8 @@ describe("fault: io-node SIGKILL under load", function () {
     expect(figures.events.lost, "events lost").to.be.at.most(figures.events.pendingAtDisconnect);
     expect(figures.events.duplicated, "extra handler runs").to.be.at.most(duplicateBound(figures));
     expect(stayedFigures.broadcasts.lost, "broadcast deliveries lost at the other clients").to.equal(0);
-    if (SESSIONS_KEPT) {
-      expect(movedFigures.recoveries, "moved clients whose session was restored").to.equal(moved.length);
-      expect(movedFigures.broadcasts.lost, "broadcast deliveries lost at the moved clients").to.equal(0);
-    }
+    expect(movedFigures.recoveries, "moved clients whose session was restored").to.equal(moved.length);
+    expect(movedFigures.broadcasts.lost, "broadcast deliveries lost at the moved clients").to.equal(0);
+    expect(movedFigures.broadcasts.duplicated, "broadcast deliveries doubled at the moved clients").to.equal(0);
   });
 });

@@ -28,7 +28,11 @@ export function spawnNode(fixture: string, env: Record<string, string>, timeoutM
   const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
   exited.then(() => running.delete(proc));
   let stderr = "";
-  proc.stderr!.on("data", (d) => (stderr += d));
+  proc.stderr!.on("data", (d) => {
+    stderr += d;
+    // FIXTURE_STDERR=1 shows what the children log (with DEBUG=socket.io-cluster:* their traces)
+    if (process.env.FIXTURE_STDERR) process.stderr.write(d);
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill("SIGKILL");

@@ -40,6 +40,7 @@ export class DirectLinks {
   private serverPromise?: Promise<{ server: LinkServer; address: string } | null>;
   private readonly context: PeerLinkContext;
   private closed = false;
+  private readonly goneListeners = new Set<(nodeId: string) => void>();
 
   constructor(
     private readonly redis: Redis,
@@ -53,6 +54,10 @@ export class DirectLinks {
       toStream,
       resolve: (nodeId) => this.resolve(nodeId),
       secret: () => this.secret(),
+      gone: (nodeId) => {
+        debug("%s refuses connections at its link address: its process is gone", nodeId);
+        for (const listener of this.goneListeners) listener(nodeId);
+      },
     };
   }
 
@@ -61,6 +66,26 @@ export class DirectLinks {
     let peer = this.peers.get(nodeId);
     if (!peer) this.peers.set(nodeId, (peer = new PeerLink(nodeId, this.context)));
     peer.send(payload);
+  }
+
+  /**
+   * Whether the process of `nodeId` is known to have ended: the link to it had been open and its
+   * address now refuses connections. False when nothing is known (no link, or not refused yet).
+   *
+   * @example
+   * if (links.peerGone(ioNodeId)) retireItsSockets();
+   */
+  peerGone(nodeId: string): boolean {
+    return this.peers.get(nodeId)?.gone ?? false;
+  }
+
+  /**
+   * Calls `listener` with the id of every peer whose process is found gone (see {@link peerGone});
+   * returns a function that removes it.
+   */
+  onPeerGone(listener: (nodeId: string) => void): () => void {
+    this.goneListeners.add(listener);
+    return () => this.goneListeners.delete(listener);
   }
 
   /**

@@ -43,6 +43,8 @@ export interface PeerLinkContext {
   secret(): Promise<Buffer | null>;
   /** Appends to the peer's inbox stream, with the (from, epoch, seq) header. */
   toStream(nodeId: string, payload: Buffer, header: Buffer): void;
+  /** The peer's process is gone: its address, which welcomed us before, now refuses connections. */
+  gone(nodeId: string): void;
 }
 
 type State = "connecting" | "open" | "stream" | "closed";
@@ -74,6 +76,11 @@ export class PeerLink {
   private keepWindow = false;
   /** Where the peer last welcomed us. */
   private address?: { host: string; port: number };
+  /**
+   * The address that welcomed us refused a new connection since: nothing listens there any more,
+   * so the peer's process has ended (a process that is only slow or cut off would not refuse).
+   */
+  private refused = false;
 
   constructor(
     readonly nodeId: string,
@@ -129,6 +136,11 @@ export class PeerLink {
     return this.state === "open" ? this.socket : undefined;
   }
 
+  /** Whether the peer's process is known to be gone (see {@link PeerLinkContext.gone}). */
+  get gone(): boolean {
+    return this.refused;
+  }
+
   /** Payloads kept for replay. @internal */
   get pending(): number {
     return this.unreceipted.length - this.head;
@@ -167,15 +179,17 @@ export class PeerLink {
       else socket.destroy(new Error(`unexpected frame of type ${type} from the peer`));
       return !socket.destroyed;
     };
+    const welcomedBefore = address === this.address;
     let why = "connection closed";
     socket.on("data", (chunk: Buffer) => {
       if (socket.destroyed) return;
       const error = reader.push(chunk, onFrame);
       if (error) socket.destroy(new Error(error));
     });
-    socket.on("error", (err) => {
+    socket.on("error", (err: NodeJS.ErrnoException) => {
       why = err.message;
       debug("link to %s: %s", this.nodeId, err.message);
+      if (err.code === "ECONNREFUSED" && welcomedBefore) this.markGone();
     });
     socket.on("close", () => this.closed(socket, why));
   }
@@ -183,6 +197,7 @@ export class PeerLink {
   private welcomed(socket: Socket, lastDelivered: number, address: { host: string; port: number }): void {
     socket.setTimeout(0);
     this.address = address;
+    this.refused = false;
     this.state = "open";
     debug("link to %s open (epoch %d), replaying %d", this.nodeId, this.epoch, this.pending);
     this.receipted(lastDelivered);
@@ -206,8 +221,26 @@ export class PeerLink {
         void this.open();
         return;
       }
+      // no new link before the back-off: still learn at once whether the peer's process is gone
+      if (this.address) this.probe(this.address);
     }
     if (this.state !== "closed") this.fallBack(why);
+  }
+
+  /** Connects and hangs up at once, to see whether the address still has a listener. */
+  private probe(address: { host: string; port: number }): void {
+    const socket = connect({ host: address.host, port: address.port });
+    socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy());
+    socket.once("connect", () => socket.destroy());
+    socket.once("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "ECONNREFUSED" && this.address === address) this.markGone();
+    });
+  }
+
+  private markGone(): void {
+    if (this.refused || this.state === "closed") return;
+    this.refused = true;
+    this.ctx.gone(this.nodeId);
   }
 
   private receipted(seq: number): void {
