@@ -52,6 +52,7 @@ describe("Redis behind Sentinel", function () {
       const { topo, figures } = await runFault({
         name: "Redis primary SIGKILL, Sentinel failover",
         redis: set.url,
+        appEnv: { RECOVERY: "1", LOG_SOCKETS: "1" },
         fault: async () => {
           await set.primary.kill();
           // the stream must then go on past the promotion (runFault waits for that)
@@ -60,6 +61,8 @@ describe("Redis behind Sentinel", function () {
       });
       expectNothingLost(figures, 0);
       expect(figures.events.ackedNotHandled, "acked client events no app-node handled").to.equal(0);
+      const downs = topo.apps.flatMap((app) => app.lines.filter((line) => line.startsWith("NODE-DOWN")));
+      expect(downs, "nodes an app-node declared dead").to.deep.equal([]);
       // the registry lives on the new primary: an app-node started now joins, and new clients
       // of every io-node are given to it
       const third = await topo.startApp();

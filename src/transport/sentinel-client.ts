@@ -35,9 +35,10 @@ export function sentinelDefaults(options: RedisOptions): RedisOptions {
 
 /**
  * A duplicate of `client` for pub/sub. Behind Sentinels it also watches them for a failover
- * (ioredis `failoverDetector`): Sentinel disconnects the normal clients of a demoted primary, but
- * not its subscribers, which would otherwise stay subscribed on a replica and hear nothing that is
- * published on the new primary.
+ * (ioredis `failoverDetector`) and moves to the new primary at once. Without it, Sentinel's
+ * reconfiguration disconnects the normal clients of a demoted primary but not its subscribers:
+ * they would stay on a replica, hearing the new primary's messages only as long as that replica
+ * follows it, and reconnect only when it goes away.
  *
  * @example
  * const sub = duplicateSubscriber(cmd);

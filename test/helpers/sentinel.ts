@@ -31,8 +31,9 @@ export class SentinelSet {
    */
   static async start(): Promise<SentinelSet> {
     const dir = await mkdtemp(join(tmpdir(), "sioc-sentinel-"));
-    const primary = await OwnRedis.start();
-    const replica = await OwnRedis.start(["--replicaof", "127.0.0.1", String(primary.port)]);
+    // the replica keeps the primary's snapshot on disk: in the temporary directory, not the cwd
+    const primary = await OwnRedis.start(["--dir", dir]);
+    const replica = await OwnRedis.start(["--dir", dir, "--replicaof", "127.0.0.1", String(primary.port)]);
     await inSync(replica);
     const sentinels = await Promise.all(
       [0, 1, 2].map(async (i) => {
