@@ -1,7 +1,9 @@
 import { expect } from "chai";
 import { parseSentinelUrl, redactSentinelUrl } from "../src/transport/sentinel-url";
 import { redactUrl } from "../src/cli/redact-url";
-import { onCleanup, startCluster, waitFor } from "./helpers";
+import { Server } from "../src";
+import { connect, onCleanup, startCluster, track, uniquePrefix, waitFor } from "./helpers";
+import { startNode } from "./helpers/browser";
 import { PRIMARY_NAME, SentinelSet } from "./helpers/sentinel";
 import { expectNothingLost, runFault } from "./faults/harness";
 
@@ -41,6 +43,20 @@ describe("Redis behind Sentinel", function () {
       expect(redactSentinelUrl(url)).to.equal("redis-sentinel://:***@h1,h2?name=m&sentinelPassword=***");
       expect(redactUrl(url)).to.not.match(/s3cret|other/);
     });
+  });
+
+  it("the io-node command takes a redis-sentinel:// URL", async function () {
+    this.timeout(30_000);
+    const set = await sentinelSet();
+    const prefix = uniquePrefix("sentinel-cli");
+    const app = track(new Server({ cluster: { redis: set.url, prefix } }), "app-node");
+    app.on("connection", (s) => s.on("echo", (v: unknown, ack: (v: unknown) => void) => ack(v)));
+    await app.ready();
+    const ioNode = startNode(["dist/cli.js", "io-node", "--port", "0", "--host", "127.0.0.1", "--redis", set.url, "--prefix", prefix]);
+    onCleanup(() => ioNode.stop(), "io-node command");
+    const [, address] = await ioNode.waitForOutput(/listening on http:\/\/(\S+)/);
+    const client = await connect(`http://${address}`);
+    expect(await client.timeout(5_000).emitWithAck("echo", "via the CLI")).to.equal("via the CLI");
   });
 
   describe("failover", function () {
