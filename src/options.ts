@@ -8,8 +8,12 @@ import type { LinkAddressOptions } from "./transport/direct/address";
 export interface ClusterOptions {
   /**
    * Redis to join: a URL, ioredis options or an ioredis client. Without it the node runs alone on
-   * an in-process transport and behaves as plain Socket.IO.
+   * an in-process transport and behaves as plain Socket.IO. A primary behind Sentinels is
+   * `redis-sentinel://host:port,host:port?name=mymaster` or ioredis `{ sentinels, name }`.
    * @default process.env.SOCKET_IO_CLUSTER_REDIS_URL
+   *
+   * @example
+   * new Server({ cluster: { redis: "redis-sentinel://10.0.0.1:26379,10.0.0.2:26379,10.0.0.3:26379?name=mymaster" } });
    */
   redis?: RedisConfig;
   /**

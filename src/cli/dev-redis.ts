@@ -4,6 +4,7 @@ import { findExecutable } from "./find-executable";
 import { canConnect } from "./ports";
 import { startPrivateRedis } from "./private-redis";
 import { redactUrl } from "./redact-url";
+import { isSentinelUrl, parseSentinelUrl } from "../transport/sentinel-url";
 
 /** Where a `dev` cluster gets Redis from; undefined means none: the in-memory default. */
 export type DevRedisSource = { kind: "configured"; url: string } | { kind: "private"; binary: string } | undefined;
@@ -36,8 +37,23 @@ export async function startDevRedis(source: NonNullable<DevRedisSource>, childre
   return { ...redis, description: `${redis.url} (a private redis-server started for this run)` };
 }
 
+/** A Sentinel URL is fine when it parses and one of its Sentinels accepts connections. */
+async function assertSentinelReachable(url: string): Promise<void> {
+  let sentinels: Array<{ host?: string; port?: number }>;
+  try {
+    sentinels = parseSentinelUrl(url).sentinels ?? [];
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  for (const { host = "localhost", port = 26379 } of sentinels) {
+    if (await canConnect(host, port, 2_000)) return;
+  }
+  throw new Error(`cannot reach any Sentinel of ${redactUrl(url)}: are they running?`);
+}
+
 /** Fails early with a clear message rather than leaving every node retrying a dead address. */
 async function assertReachable(url: string): Promise<void> {
+  if (isSentinelUrl(url)) return assertSentinelReachable(url);
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -23,6 +23,7 @@ Options:
   --host HOST             interface to bind (default: all interfaces)
   --redis URL             Redis of the cluster, e.g. redis://localhost:6379
                           (default: $SOCKET_IO_CLUSTER_REDIS_URL; one of them is required)
+                          behind Sentinels: redis-sentinel://HOST:PORT,HOST:PORT?name=NAME
   --prefix PREFIX         cluster key prefix (default: $SOCKET_IO_CLUSTER_PREFIX or "sioc")
   --static DIR            also serve the files of DIR (index.html at /)
   --config-url PATH       path of the JavaScript io-node list (default: /config.js)

@@ -19,6 +19,7 @@ Options:
   --host HOST                 interface to bind (default: all interfaces)
   --redis URL                 Redis of the cluster, e.g. redis://localhost:6379
                               (default: $SOCKET_IO_CLUSTER_REDIS_URL; one of them is required)
+                              behind Sentinels: redis-sentinel://HOST:PORT,HOST:PORT?name=NAME
   --prefix PREFIX             cluster key prefix (default: $SOCKET_IO_CLUSTER_PREFIX or "sioc")
   --path PATH                 Socket.IO path (default: /socket.io)
   --public-address HOST:PORT  address browsers use to reach this node (default: the bound one)

@@ -5,10 +5,17 @@ import { DirectLinks } from "./direct/direct-links";
 import type { LinkAddressOptions } from "./direct/address";
 import type { LinkStats } from "./direct/stats";
 import { clearInterval, now as clockNow, setInterval, setTimeout } from "../clock";
+import { isSentinelUrl, parseSentinelUrl } from "./sentinel-url";
+import { duplicateSubscriber, sentinelDefaults } from "./sentinel-client";
 
 const debug = makeDebug("transport:redis");
 
-/** Where to find Redis: a URL (`redis://host:port/db`), ioredis options, or a ready ioredis client. */
+/**
+ * Where to find Redis: a URL (`redis://host:port/db`, or `redis-sentinel://host:port,host:port?name=mymaster`
+ * for a primary behind Sentinels, see `parseSentinelUrl`), ioredis options (`sentinels` and `name`
+ * included), or a ready ioredis client. Every connection a node opens is a duplicate of the first,
+ * so it reaches the same Redis the same way.
+ */
 export type RedisConfig = string | RedisOptions | Redis;
 
 export interface RedisTransportOptions {
@@ -47,7 +54,9 @@ const CLIENT_DEFAULTS: RedisOptions = { enableAutoPipelining: false, maxRetriesP
 
 export function createRedisClient(config: RedisConfig): { client: Redis; owned: boolean } {
   if (config instanceof Redis) return { client: config, owned: false };
-  const client = typeof config === "string" ? new Redis(config, CLIENT_DEFAULTS) : new Redis({ ...CLIENT_DEFAULTS, ...config });
+  if (typeof config === "string" && !isSentinelUrl(config)) return { client: new Redis(config, CLIENT_DEFAULTS), owned: true };
+  const options = typeof config === "string" ? parseSentinelUrl(config) : config;
+  const client = new Redis({ ...CLIENT_DEFAULTS, ...sentinelDefaults(options), ...options });
   return { client, owned: true };
 }
 
@@ -79,7 +88,7 @@ export class RedisTransport implements Transport {
     const { client, owned } = createRedisClient(config);
     this.cmd = client;
     this.ownsCmd = owned;
-    this.sub = client.duplicate();
+    this.sub = duplicateSubscriber(client);
     this.maxInboxLength = opts.maxInboxLength ?? 100_000;
     this.readBatch = opts.readBatch ?? 512;
     this.inboxTtl = opts.inboxTtl ?? 60_000;

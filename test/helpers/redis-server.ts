@@ -10,15 +10,20 @@ import Redis from "ioredis";
  * const redis = await OwnRedis.start();
  * redis.pause(); // ... redis.resume();
  * await redis.kill(); await redis.restart(); // same port, empty
+ * const replica = await OwnRedis.start(["--replicaof", "127.0.0.1", String(redis.port)]);
  */
 export class OwnRedis {
   private proc?: ChildProcess;
 
-  constructor(readonly port: number) {}
+  /**
+   * @param args more redis-server arguments (`--replicaof host port`, `--sentinel`...)
+   * @param configFile a config file to load first (Sentinel needs one it can rewrite)
+   */
+  constructor(readonly port: number, private readonly args: string[] = [], private readonly configFile?: string) {}
 
   /** A redis-server on a free port, answering PING. */
-  static async start(): Promise<OwnRedis> {
-    const redis = new OwnRedis(await freePort());
+  static async start(args: string[] = [], configFile?: string): Promise<OwnRedis> {
+    const redis = new OwnRedis(await freePort(), args, configFile);
     await redis.restart();
     return redis;
   }
@@ -30,9 +35,9 @@ export class OwnRedis {
   /** Starts redis-server (empty) on this port and resolves once it answers PING. */
   async restart(): Promise<void> {
     const bin = process.env.REDIS_SERVER_BIN || "redis-server";
-    this.proc = spawn(bin, ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-      stdio: "ignore",
-    });
+    const config = this.configFile ? [this.configFile] : [];
+    const args = [...config, "--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...this.args];
+    this.proc = spawn(bin, args, { stdio: "ignore" });
     const probe = new Redis(this.port, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
     probe.on("error", () => undefined);
     await probe.connect().catch(() => undefined);
