@@ -141,7 +141,7 @@ export class RedisTransport implements Transport {
     if (!refusal) return undefined;
     if (this.refusedWith) return refusal;
     this.refusedWith = refusal;
-    warn("redis-refused", refusal.message);
+    warn("redis-refused", refusal.message.replace(/^socket\.io-cluster: /, ""));
     this.refuse(refusal);
     if (refusal.reason === "credentials") {
       // re-authenticating with the same credentials fails the same way, forever
