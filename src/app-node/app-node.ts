@@ -2,6 +2,7 @@ import { listenInbox } from "../cluster/inbox";
 import { NodeRecord, NodeRegistry } from "../cluster/node-registry";
 import { debug as makeDebug, warn } from "../log";
 import { CLOSE_WAIT_MS, withTimeout } from "../cluster/with-timeout";
+import { startOrRefuse } from "../cluster/start-or-refuse";
 import { newNodeId, ResolvedClusterOptions } from "../options";
 import { Batch, Frame, FrameType } from "../protocol/frame";
 import { ReceiptPositions } from "../cluster/receipt-positions";
@@ -78,7 +79,9 @@ export class AppNode implements FanOut {
       this.links.delete(r.id);
       if (n > 0) warn(`io-down-${r.id}`, `app-node ${this.id}: io-node ${r.id} is gone; ${n} connection(s) closed`);
     });
-    this.started = this.start();
+    this.started = startOrRefuse(this.cluster.transport, () => this.start());
+    // the failure is the caller's through ready(); not an unhandled rejection when nobody asks
+    this.started.catch((err: Error) => warn("app-start", `app-node ${this.id} could not start: ${err.message}`));
   }
 
   private async start(): Promise<void> {

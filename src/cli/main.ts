@@ -42,7 +42,8 @@ export async function runCli(argv: string[]): Promise<void> {
   } catch (err) {
     debug("%s failed: %O", name, err);
     if (err instanceof UsageError) return fail(2, `socket.io-cluster ${name}: ${err.message}\nRun "socket.io-cluster ${name} --help" for usage.`);
-    return fail(1, `socket.io-cluster ${name}: ${(err as Error).message}`);
+    // a node's own errors already say where they come from ("socket.io-cluster: Redis refused...")
+    return fail(1, `socket.io-cluster ${name}: ${(err as Error).message.replace(/^socket\.io-cluster: /, "")}`);
   }
 }
 

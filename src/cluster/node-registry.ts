@@ -92,6 +92,8 @@ export class NodeRegistry extends EventEmitter {
     });
     await this.beat();
     await this.poll();
+    // stopped while starting (a node closed after its start was refused): no heartbeat to leak
+    if (this.stopped) return;
     this.timer = setInterval(() => {
       void this.beat().then(() => this.poll());
     }, this.opts.heartbeatInterval);

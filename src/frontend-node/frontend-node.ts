@@ -5,6 +5,7 @@ import { resolve } from "path";
 import { createStaticHandler, RequestHandler } from "../http/static-files";
 import { NodeRegistry } from "../cluster/node-registry";
 import { CLOSE_WAIT_MS, withTimeout } from "../cluster/with-timeout";
+import { startOrRefuse } from "../cluster/start-or-refuse";
 import { debug as makeDebug, warn } from "../log";
 import { ClusterOptions, newNodeId, resolveClusterOptions, ResolvedClusterOptions } from "../options";
 import { isSocketIoClientFile, sendSocketIoClientFile } from "../http/socket-io-client";
@@ -146,7 +147,7 @@ export class FrontendNode {
         });
       });
     }
-    this.started = listening.then(() => this.registry.start());
+    this.started = listening.then(() => startOrRefuse(this.cluster.transport, () => this.registry.start()));
     // the failure is the caller's through ready(); not an unhandled rejection when nobody asks
     this.started.catch((err: Error) => warn("frontend-start", `frontend ${this.id} could not start: ${err.message}`));
   }

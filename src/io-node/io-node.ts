@@ -6,6 +6,7 @@ import { listenInbox } from "../cluster/inbox";
 import { NodeRecord, NodeRegistry } from "../cluster/node-registry";
 import { debug as makeDebug, warn } from "../log";
 import { CLOSE_WAIT_MS, withTimeout } from "../cluster/with-timeout";
+import { startOrRefuse } from "../cluster/start-or-refuse";
 import { ClusterOptions, newNodeId, resolveClusterOptions, ResolvedClusterOptions } from "../options";
 import type { Transport } from "../transport/transport";
 import WebSocket from "ws";
@@ -174,7 +175,7 @@ export class IoNode extends EventEmitter {
       this.rebalancer?.check();
     });
     this.registry.on("down", (r: NodeRecord) => r.role === "app" && this.onAppDown(r.id));
-    this.started = listening.then(() => this.start());
+    this.started = listening.then(() => startOrRefuse(this.cluster.transport, () => this.start()));
     // the failure is the caller's through ready(); not an unhandled rejection when nobody asks
     this.started.catch((err: Error) => warn("io-start", `io-node ${this.id} could not start: ${err.message}`));
   }

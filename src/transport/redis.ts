@@ -7,14 +7,16 @@ import type { LinkStats } from "./direct/stats";
 import { clearInterval, now as clockNow, setInterval, setTimeout } from "../clock";
 import { isSentinelUrl, parseSentinelUrl } from "./sentinel-url";
 import { duplicateSubscriber, sentinelDefaults } from "./sentinel-client";
+import { RedisRefusedError, refusalOf } from "./redis-refusal";
 
 const debug = makeDebug("transport:redis");
 
 /**
- * Where to find Redis: a URL (`redis://host:port/db`, or `redis-sentinel://host:port,host:port?name=mymaster`
- * for a primary behind Sentinels, see `parseSentinelUrl`), ioredis options (`sentinels` and `name`
- * included), or a ready ioredis client. Every connection a node opens is a duplicate of the first,
- * so it reaches the same Redis the same way.
+ * Where to find Redis: a URL (`redis://host:port/db`, `rediss://user:password@host:port` for TLS,
+ * or `redis-sentinel://host:port,host:port?name=mymaster` for a primary behind Sentinels, see
+ * `parseSentinelUrl`), ioredis options (`{ host, port, username, password, tls: { ca } }`,
+ * `sentinels` and `name` included), or a ready ioredis client. Every connection a node opens is a
+ * duplicate of the first, so it reaches the same Redis the same way.
  */
 export type RedisConfig = string | RedisOptions | Redis;
 
@@ -83,12 +85,19 @@ export class RedisTransport implements Transport {
   private quitting = false;
   /** Direct links, unless turned off. @internal */
   readonly links?: DirectLinks;
+  /** Rejects once Redis refuses this node's user (see {@link refused}). */
+  private readonly refusal: Promise<never>;
+  private refuse!: (err: RedisRefusedError) => void;
+  private refusedWith?: RedisRefusedError;
 
   constructor(config: RedisConfig, readonly prefix: string, opts: RedisTransportOptions = {}) {
     const { client, owned } = createRedisClient(config);
     this.cmd = client;
     this.ownsCmd = owned;
     this.sub = duplicateSubscriber(client);
+    this.refusal = new Promise<never>((_resolve, reject) => (this.refuse = reject));
+    // nobody may be asking (a node that started already): the warning below is the operator's
+    this.refusal.catch(() => undefined);
     this.maxInboxLength = opts.maxInboxLength ?? 100_000;
     this.readBatch = opts.readBatch ?? 512;
     this.inboxTtl = opts.inboxTtl ?? 60_000;
@@ -100,7 +109,9 @@ export class RedisTransport implements Transport {
       );
     }
     for (const [name, conn] of [["commands", this.cmd], ["subscriber", this.sub]] as const) {
-      conn.on("error", (err: Error) => warn(`redis-${name}`, `redis ${name} connection: ${err.message}`));
+      conn.on("error", (err: Error) => {
+        if (!this.note(err)) warn(`redis-${name}`, `redis ${name} connection: ${err.message}`);
+      });
     }
     this.sub.on("messageBuffer", (channel: Buffer, message: Buffer) => {
       const handlers = this.handlers.get(channel.toString());
@@ -119,6 +130,44 @@ export class RedisTransport implements Transport {
     return `${this.prefix}:${name}`;
   }
 
+  /**
+   * Rejects with a {@link RedisRefusedError} once Redis refuses this node's user: wrong
+   * credentials (then every connection of this transport stops retrying) or a command, key or
+   * channel its ACL does not grant. Never resolves. Nodes race their start against it.
+   *
+   * @example
+   * await Promise.race([start(), transport.refused()]);
+   */
+  refused(): Promise<never> {
+    return this.refusal;
+  }
+
+  /** Records `err` if it is a refusal (warned once); returns the refusal, or undefined. */
+  private note(err: Error): RedisRefusedError | undefined {
+    const refusal = refusalOf(err);
+    if (!refusal) return undefined;
+    if (this.refusedWith) return refusal;
+    this.refusedWith = refusal;
+    warn("redis-refused", refusal.message.replace(/^socket\.io-cluster: /, ""));
+    this.refuse(refusal);
+    if (refusal.reason === "credentials") {
+      // re-authenticating with the same credentials fails the same way, forever
+      for (const reader of this.readers) reader.disconnect();
+      this.sub.disconnect();
+      if (this.ownsCmd) this.cmd.disconnect();
+    }
+    return refusal;
+  }
+
+  /** `command`, with a refusal among its errors turned into the clear one. */
+  private async run<T>(command: Promise<T>): Promise<T> {
+    try {
+      return await command;
+    } catch (err) {
+      throw this.note(err as Error) ?? err;
+    }
+  }
+
   send(nodeId: string, payload: Buffer): void {
     if (this.closed) return;
     if (this.links) this.links.send(nodeId, payload);
@@ -133,7 +182,9 @@ export class RedisTransport implements Transport {
   private appendInbox(nodeId: string, payload: Buffer, header?: Buffer): void {
     if (this.quitting) return;
     const key = this.key(`inbox:${nodeId}`);
-    const failed = (err: Error) => warn("redis-send", `could not send to ${nodeId}: ${err.message}`);
+    const failed = (err: Error) => {
+      if (!this.note(err)) warn("redis-send", `could not send to ${nodeId}: ${err.message}`);
+    };
     const add = header
       ? this.cmd.xadd(key, "MAXLEN", "~", this.maxInboxLength, "*", FIELD, payload, HEADER_FIELD, header)
       : this.cmd.xadd(key, "MAXLEN", "~", this.maxInboxLength, "*", FIELD, payload);
@@ -149,7 +200,9 @@ export class RedisTransport implements Transport {
 
   async listen(nodeId: string, onPayload: (payload: Buffer) => void): Promise<void> {
     const reader = this.cmd.duplicate();
-    reader.on("error", (err: Error) => warn("redis-reader", `redis inbox reader: ${err.message}`));
+    reader.on("error", (err: Error) => {
+      if (!this.note(err)) warn("redis-reader", `redis inbox reader: ${err.message}`);
+    });
     this.readers.push(reader);
     const key = this.key(`inbox:${nodeId}`);
     const onEntry = this.links ? this.links.inbox(nodeId, onPayload) : (payload: Buffer) => onPayload(payload);
@@ -190,6 +243,8 @@ export class RedisTransport implements Transport {
           }
         } catch (err) {
           if (this.closed) return;
+          // a refused read (NOPERM) is the operator's to fix; retrying keeps the node going when they do
+          this.note(err as Error);
           debug("inbox read failed: %s", (err as Error).message);
           await new Promise((r) => setTimeout(r, 250));
         }
@@ -199,16 +254,18 @@ export class RedisTransport implements Transport {
     try {
       await this.links?.publish(nodeId);
     } catch (err) {
-      warn("link-publish", `${nodeId}: direct link not published, peers use the stream: ${(err as Error).message}`);
+      if (!this.note(err as Error)) {
+        warn("link-publish", `${nodeId}: direct link not published, peers use the stream: ${(err as Error).message}`);
+      }
     }
   }
 
   async dropInbox(nodeId: string): Promise<void> {
-    await Promise.all([this.cmd.del(this.key(`inbox:${nodeId}`)), this.links?.drop(nodeId)]);
+    await this.run(Promise.all([this.cmd.del(this.key(`inbox:${nodeId}`)), this.links?.drop(nodeId)]));
   }
 
   async publish(channel: string, payload: Buffer): Promise<void> {
-    await this.cmd.publish(this.key(channel), payload);
+    await this.run(this.cmd.publish(this.key(channel), payload));
   }
 
   async subscribe(channel: string, onPayload: (payload: Buffer) => void): Promise<Unsubscribe> {
@@ -216,7 +273,7 @@ export class RedisTransport implements Transport {
     let set = this.handlers.get(name);
     if (!set) {
       this.handlers.set(name, (set = new Set()));
-      await this.sub.subscribe(name);
+      await this.run(this.sub.subscribe(name));
     }
     const handler = (payload: Buffer) => onPayload(payload);
     set.add(handler);
@@ -229,42 +286,42 @@ export class RedisTransport implements Transport {
   }
 
   async putNode(nodeId: string, record: string): Promise<void> {
-    await this.cmd.hset(this.key("nodes"), nodeId, record);
+    await this.run(this.cmd.hset(this.key("nodes"), nodeId, record));
   }
 
   async removeNode(nodeId: string): Promise<void> {
-    await this.cmd.hdel(this.key("nodes"), nodeId);
+    await this.run(this.cmd.hdel(this.key("nodes"), nodeId));
   }
 
   async listNodes(): Promise<Record<string, string>> {
-    const type = await this.cmd.type(this.key("nodes"));
+    const type = await this.run(this.cmd.type(this.key("nodes")));
     if (type !== "hash" && type !== "none") {
       warn("registry-type", `${this.key("nodes")} is a ${type}, not a hash: ignoring it`);
       return {};
     }
-    return this.cmd.hgetall(this.key("nodes"));
+    return this.run(this.cmd.hgetall(this.key("nodes")));
   }
 
   async setValue(key: string, value: Buffer, ttlMs: number): Promise<void> {
-    await this.cmd.set(this.key(key), value, "PX", Math.max(1, Math.round(ttlMs)));
+    await this.run(this.cmd.set(this.key(key), value, "PX", Math.max(1, Math.round(ttlMs))));
   }
 
   async getValue(key: string): Promise<Buffer | null> {
-    return this.cmd.getBuffer(this.key(key));
+    return this.run(this.cmd.getBuffer(this.key(key)));
   }
 
   async deleteValue(key: string): Promise<void> {
-    await this.cmd.del(this.key(key));
+    await this.run(this.cmd.del(this.key(key)));
   }
 
   async appendLog(key: string, payload: Buffer, maxLen: number): Promise<string> {
-    const id = await this.cmd.xadd(this.key(key), "MAXLEN", "~", maxLen, "*", FIELD, payload);
+    const id = await this.run(this.cmd.xadd(this.key(key), "MAXLEN", "~", maxLen, "*", FIELD, payload));
     return id as string;
   }
 
   async readLog(key: string, afterId: string): Promise<Array<{ id: string; payload: Buffer }> | null> {
     if (!/^[0-9]+-[0-9]+$/.test(afterId)) return null;
-    const anchor = await this.cmd.xrange(this.key(key), afterId, afterId);
+    const anchor = await this.run(this.cmd.xrange(this.key(key), afterId, afterId));
     if (anchor.length === 0) return null;
     return this.range(key, `(${afterId}`);
   }
@@ -274,7 +331,7 @@ export class RedisTransport implements Transport {
   }
 
   private async range(key: string, start: string): Promise<Array<{ id: string; payload: Buffer }>> {
-    const entries = (await this.cmd.xrangeBuffer(this.key(key), start, "+")) as Array<[Buffer, Buffer[]]>;
+    const entries = (await this.run(this.cmd.xrangeBuffer(this.key(key), start, "+"))) as Array<[Buffer, Buffer[]]>;
     return entries.filter(([, f]) => f[1]).map(([id, f]) => ({ id: id.toString(), payload: f[1] }));
   }
 

@@ -58,6 +58,13 @@ export interface Transport {
   /** Calls `listener` with each node found gone as {@link peerGone} tells; returns its removal. */
   onPeerGone?(listener: (nodeId: string) => void): () => void;
 
+  /**
+   * Rejects once the broker refuses this node for good (Redis: wrong credentials, or a command,
+   * key or channel its ACL does not grant); never resolves. Optional: a transport that cannot be
+   * refused leaves it out. Nodes race their start against it, so a refusal fails `ready()`.
+   */
+  refused?(): Promise<never>;
+
   /** Releases every connection and timer. Idempotent. */
   close(): Promise<void>;
 }
