@@ -9,6 +9,7 @@ interface AdminSocket {
   nsp: string;
   transport?: string;
   rooms: string[];
+  data: Record<string, unknown>;
   handshake: { address: string; headers: Record<string, unknown> };
 }
 
@@ -30,11 +31,13 @@ describe("admin UI", function () {
     // clients in their own rooms on both io-nodes, until both app-nodes own some
     const clients: ClientSocket[] = [];
     const owners = new Map<ClientSocket, WhoAmI>();
+    const ioNodeOf = new Map<ClientSocket, string>();
     for (let i = 0; clients.length < 4 || new Set([...owners.values()].map((w) => w.app)).size < 2; i++) {
       expect(i, "clients owned by both app-nodes").to.be.below(20);
       const client = await connect(`http://${ioNodes[i % 2].address}`, { transports: ["websocket"] });
       await client.timeout(5_000).emitWithAck("join", `room-${i}`);
       clients.push(client);
+      ioNodeOf.set(client, ioNodes[i % 2].id);
       owners.set(client, await whoami(client));
     }
 
@@ -50,13 +53,14 @@ describe("admin UI", function () {
     await waitFor(() => stats.size >= 2, 10_000, "server_stats of both app-nodes");
     expect([...stats].sort()).to.deep.equal(apps.map((a) => a.id).sort());
 
-    // every socket of the cluster, with its rooms
+    // every socket of the cluster, with its rooms and (the fixture puts it in socket.data) its io-node
     const listed = new Map(all.filter((s) => s.nsp === "/").map((s) => [s.id, s]));
     for (const client of clients) {
       const entry = listed.get(client.id!);
       expect(entry, `socket ${client.id} listed`).to.exist;
       expect(entry!.rooms).to.have.members(owners.get(client)!.rooms);
       expect(entry!.transport).to.equal("websocket");
+      expect(entry!.data.ioNode).to.equal(ioNodeOf.get(client));
       expect(entry!.handshake.address).to.be.a("string").and.not.equal("");
     }
     expect(listed.has(main.id!)).to.equal(true);
