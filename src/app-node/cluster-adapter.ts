@@ -24,6 +24,7 @@ import { ClaimVerdict, SILENT_HEARTBEATS, StaleSessions } from "./stale-sessions
 import type { NodeRegistry } from "../cluster/node-registry";
 import { LocalRooms } from "./local-rooms";
 import { notifyOutgoing, OutgoingListenerAware, watchOutgoingListeners } from "./socketio-shim";
+import { nameAdminServer } from "./admin-ui";
 import { BroadcastFlag, FrameType, Payload, RoomOp } from "../protocol/frame";
 
 const debug = makeDebug("adapter");
@@ -37,6 +38,8 @@ export interface RelayAdapterOptions {
 
 /** How broadcasts reach the io-nodes: the app-node's links and its picture of room presence. */
 export interface FanOut {
+  /** The app-node's id (the name the admin UI shows for this server). */
+  readonly id: string;
   /** Adds the io-nodes that may hold a member of `rooms` of `nsp` (of `nsp` when `everyRoom`). */
   collectIoNodes(nsp: string, rooms: string[], into: Set<string>, everyRoom: boolean): void;
   /** Sends a broadcast frame to one io-node, on the link that carries this app-node's writes to it. */
@@ -178,6 +181,7 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
    * first waits for its offset in the log.
    */
   override broadcast(packet: any, bopts: BroadcastOptions): any {
+    nameAdminServer(packet, this.fanOut.id);
     if (this.recovery && !bopts.flags?.local) return this.broadcastWithOffset(packet, bopts);
     this.deliver(packet, bopts);
   }
