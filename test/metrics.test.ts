@@ -6,7 +6,8 @@ import { expect } from "chai";
 import { Counter, Registry } from "prom-client";
 import { createFrontend } from "../src/frontend-node/frontend-node";
 import type { StatusReport } from "../src/frontend-node/status-report";
-import { ClientSocket, FAST, request, startCluster, track, waitFor } from "./helpers";
+import { createIoNode } from "../src";
+import { ClientSocket, FAST, httpServer, redisUrl, request, startCluster, track, uniquePrefix, waitFor } from "./helpers";
 import { runCli } from "./helpers/cli";
 
 interface Family {
@@ -155,6 +156,13 @@ describe("metrics", () => {
     const fx = await startCluster({ ioNodes: 1, appNodes: 1 });
     expect(fx.ioNodes[0].metricsAddress()).to.equal(undefined);
     expect(fx.apps[0].cluster.metricsAddress).to.equal(undefined);
+  });
+
+  it("a metrics port in use fails the node's ready()", async () => {
+    const taken = await httpServer();
+    const node = track(createIoNode({ port: 0, redis: redisUrl(), prefix: uniquePrefix("metrics"), ...FAST, metricsPort: taken.port }), "io-node");
+    const err = await node.ready().then(() => undefined, (e: NodeJS.ErrnoException) => e);
+    expect(err?.code).to.equal("EADDRINUSE");
   });
 
   it("io-node --metrics-port serves the metrics of a CLI io-node", async function () {
