@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay, IntervalHistogram } from "perf_hooks";
-import { Counter, Gauge, Registry } from "prom-client";
+import type { Counter, Gauge, Registry } from "prom-client";
+import { promClient } from "./prom-client";
 import type { MetricsSample, MetricsSource } from "./metrics-source";
 
 /** Every metric name starts with it. */
@@ -30,10 +31,35 @@ export class ClusterMetrics {
   }
 
   private constructor(readonly registry: Registry) {
+    const { Counter, Gauge } = promClient();
     this.loop = monitorEventLoopDelay({ resolution: 20 });
     const labelNames = ["node", "role"] as const;
-    const gauge = (name: string, help: string, read: Read) => this.perNode(new Gauge({ name: METRIC_PREFIX + name, help, labelNames, registers: [registry] }), read);
-    const counter = (name: string, help: string, read: Read) => this.perNode(new Counter({ name: METRIC_PREFIX + name, help, labelNames, registers: [registry] }), read);
+    const sources = this.sources;
+    /** Each figure is read from every node when the registry is scraped. */
+    const each = (read: Read, write: (labels: Labels, value: number) => void) => {
+      for (const src of sources) {
+        const value = read(src.sample());
+        if (value !== undefined) write({ node: src.id, role: src.role }, value);
+      }
+    };
+    const config = (name: string, help: string) => ({ name: METRIC_PREFIX + name, help, labelNames, registers: [registry] });
+    const gauge = (name: string, help: string, read: Read) =>
+      new Gauge({
+        ...config(name, help),
+        collect() {
+          this.reset();
+          each(read, (labels, value) => this.set(labels, value));
+        },
+      });
+    // a counter is set from the node's own counter: reset, then raised to it
+    const counter = (name: string, help: string, read: Read) =>
+      new Counter({
+        ...config(name, help),
+        collect() {
+          this.reset();
+          each(read, (labels, value) => this.inc(labels, value));
+        },
+      });
 
     gauge("connections", "Client connections held (io-node), owned (app-node) or HTTP requests in flight (frontend).", (s) => s.connections);
     counter("packets_received_total", "Engine.IO packets received from clients.", (s) => s.packetsIn);
@@ -52,7 +78,6 @@ export class ClusterMetrics {
     counter("direct_link_sent_total", "Relay payloads written to direct TCP links.", (s) => s.link?.directSent);
     counter("direct_link_fallbacks_total", "Times a direct link fell back to the Redis stream.", (s) => s.link?.fallbacks);
 
-    const sources = this.sources;
     new Gauge({
       name: METRIC_PREFIX + "peer_heartbeat_age_seconds",
       help: "Seconds since each live peer's heartbeat last moved, as seen by this node.",
@@ -80,21 +105,6 @@ export class ClusterMetrics {
         loop.reset();
       },
     });
-  }
-
-  /** Gives a metric a `collect` that reads one figure of every node. */
-  private perNode(metric: Gauge<"node" | "role"> | Counter<"node" | "role">, read: Read): void {
-    const sources = this.sources;
-    (metric as unknown as { collect: () => void }).collect = function (this: Gauge<"node" | "role"> | Counter<"node" | "role">) {
-      this.reset();
-      for (const src of sources) {
-        const value = read(src.sample());
-        if (value === undefined) continue;
-        const labels: Labels = { node: src.id, role: src.role };
-        if (this instanceof Gauge) this.set(labels, value);
-        else this.inc(labels, value);
-      }
-    };
   }
 
   /** Starts exporting a node's figures. */

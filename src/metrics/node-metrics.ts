@@ -1,4 +1,5 @@
-import { Registry } from "prom-client";
+import type { Registry } from "prom-client";
+import { promClient } from "./prom-client";
 import { ClusterMetrics } from "./metrics";
 import type { MetricsSource } from "./metrics-source";
 import { MetricsServer } from "./metrics-server";
@@ -28,7 +29,7 @@ export class NodeMetrics {
   private readonly attached = new Set<MetricsSource>();
 
   constructor(readonly port: number | undefined, private readonly opts: MetricsOptions) {
-    this.registry = opts.registry ?? new Registry();
+    this.registry = opts.registry ?? new (promClient().Registry)();
     this.set = ClusterMetrics.on(this.registry);
   }
 
