@@ -180,4 +180,17 @@ describe("metrics", () => {
     cli.child.kill("SIGTERM");
     expect(await cli.exited).to.equal(0);
   });
+
+  it("frontend --metrics-port serves the metrics of a CLI frontend", async function () {
+    this.timeout(20_000);
+    const fx = await startCluster({ ioNodes: 1, appNodes: 0 });
+    const cli = runCli(["frontend", "--port", "0", "--host", "127.0.0.1", "--redis", fx.redis, "--prefix", fx.prefix, "--metrics-port", "0"]);
+    const address = await waitFor(() => /metrics +http:\/\/(\S+)\/metrics/.exec(cli.out())?.[1], 15_000, "the frontend to print its metrics address");
+    const id = /frontend (\S+) listening/.exec(cli.out())![1];
+    const families = await scrape(address);
+    expectWellFormed(families);
+    expect(families.get("socket_io_cluster_connections")!.samples.map((s) => s.labels)).to.deep.equal([{ node: id, role: "frontend" }]);
+    cli.child.kill("SIGTERM");
+    expect(await cli.exited).to.equal(0);
+  });
 });
