@@ -6,8 +6,8 @@ import { expect } from "chai";
 import { Counter, Registry } from "prom-client";
 import { createFrontend } from "../src/frontend-node/frontend-node";
 import type { StatusReport } from "../src/frontend-node/status-report";
-import { createIoNode } from "../src";
-import { ClientSocket, FAST, httpServer, redisUrl, request, startCluster, track, uniquePrefix, waitFor } from "./helpers";
+import { createIoNode, Server } from "../src";
+import { ClientSocket, FAST, httpServer, redisUrl, request, startCluster, times, track, uniquePrefix, waitFor } from "./helpers";
 import { runCli } from "./helpers/cli";
 
 interface Family {
@@ -150,6 +150,23 @@ describe("metrics", () => {
     expect(connections.every((s) => s.value === 1)).to.equal(true);
     // no port asked for: no server
     expect(fx.ioNodes[0].metricsAddress()).to.equal(undefined);
+  });
+
+  it("counts the connections an io-node re-homes by rebalancing, and the sessions they recover", async function () {
+    this.timeout(20_000);
+    const registry = new Registry();
+    const serverOptions = { connectionStateRecovery: { maxDisconnectionDuration: 60_000 } };
+    const fx = await startCluster({ ioNodes: 1, appNodes: 1, serverOptions, cluster: { metrics: { registry } } });
+    const N = 4;
+    for (let i = 0; i < N; i++) await fx.connect(0);
+    const ioNode = fx.ioNodes[0];
+    const moved = times(ioNode, "moved", N / 2, 15_000);
+    const second = track(new Server({ ...serverOptions, cluster: { redis: fx.redis, prefix: fx.prefix, ...FAST } }), "second app-node");
+    await second.ready();
+    await moved;
+    const families = parseMetrics(await registry.metrics());
+    expect(valueOf(families, "socket_io_cluster_rehomed_connections_total", ioNode.id)).to.equal(N / 2);
+    await waitFor(async () => valueOf(parseMetrics(await registry.metrics()), "socket_io_cluster_recovered_sessions_total", ioNode.id) === N / 2, 5_000, "every moved session to be recovered");
   });
 
   it("nodes keep no metrics unless asked", async () => {
