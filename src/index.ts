@@ -12,6 +12,7 @@ export type { ServerOptions } from "./app-node/server";
 export { IoNode, createIoNode } from "./io-node/io-node";
 export type { IoNodeOptions } from "./io-node/io-node";
 export type { ClusterOptions, RebalanceOptions } from "./options";
+export type { MetricsOptions } from "./metrics/node-metrics";
 export { RelayEngine } from "./app-node/relay-engine";
 export { RelayConnection } from "./app-node/relay-connection";
 export type { Transport } from "./transport/transport";

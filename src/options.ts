@@ -3,6 +3,7 @@ import { RedisConfig, RedisTransport } from "./transport/redis";
 import { MemoryTransport } from "./transport/memory";
 import { Transport } from "./transport/transport";
 import type { LinkAddressOptions } from "./transport/direct/address";
+import { MetricsOptions, NodeMetrics, resolveMetrics } from "./metrics/node-metrics";
 
 /** How a node joins its cluster. Every field has an environment fallback and a default. */
 export interface ClusterOptions {
@@ -81,6 +82,26 @@ export interface ClusterOptions {
    * createIoNode({ port: 8081, redis, rebalance: false });
    */
   rebalance?: false | RebalanceOptions;
+  /**
+   * Port of a small HTTP server answering `GET /metrics` with this node's Prometheus metrics
+   * (every name starts with `socket_io_cluster_`); 0 picks a free one. Off by default: without it
+   * (and without `metrics.registry`) nodes keep no metrics at all.
+   * @default process.env.SOCKET_IO_CLUSTER_METRICS_PORT (off when unset)
+   *
+   * @example
+   * createIoNode({ port: 8081, redis, metricsPort: 9100 });
+   */
+  metricsPort?: number;
+  /**
+   * Where the metrics go besides `metricsPort`: `registry` adds them to the app's own prom-client
+   * Registry (served by the app's own `/metrics`), `host` is the interface the metrics server binds.
+   * @default a private Registry; all interfaces
+   *
+   * @example
+   * const registry = new (require("prom-client").Registry)();
+   * new Server(httpServer, { cluster: { redis, metrics: { registry } } });
+   */
+  metrics?: MetricsOptions;
 }
 
 /** How io-nodes rebalance connections (see {@link ClusterOptions.rebalance}). */
@@ -101,6 +122,8 @@ export interface ResolvedClusterOptions {
   nodeTimeout: number;
   requestsTimeout: number;
   rebalance: false | Required<RebalanceOptions>;
+  /** The nodes' metrics, shared by the nodes built on these options; undefined when off. */
+  metrics?: NodeMetrics;
 }
 
 /** The rebalance option, then the environment, then the default; throws on a bad value. */
@@ -153,6 +176,7 @@ export function resolveClusterOptions(opts: ClusterOptions = {}): ResolvedCluste
     throw new Error(`requestsTimeout must be a positive number of ms, got ${String(opts.requestsTimeout)}`);
   }
   const rebalance = resolveRebalance(opts.rebalance);
+  const metrics = resolveMetrics(opts.metricsPort, opts.metrics);
   const redis = opts.redis ?? (process.env.SOCKET_IO_CLUSTER_REDIS_URL || undefined);
   let transport = opts.transport;
   const ownsTransport = !transport;
@@ -178,6 +202,7 @@ export function resolveClusterOptions(opts: ClusterOptions = {}): ResolvedCluste
     nodeTimeout,
     requestsTimeout,
     rebalance,
+    metrics,
   };
 }
 

@@ -4,7 +4,6 @@
  * client helper that connects to the least loaded io-node and fails over to another.
  */
 import { expect } from "chai";
-import { spawn } from "child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { createServer } from "http";
 import { tmpdir } from "os";
@@ -29,8 +28,8 @@ import {
   waitFor,
 } from "./helpers";
 import { spawnNode } from "./helpers/processes";
+import { runCli } from "./helpers/cli";
 
-const ROOT = join(__dirname, "..");
 
 /** A frontend of the fixture's cluster on a port of its own, closed after the test. */
 async function startFrontend(fx: ClusterFixture, opts: Partial<FrontendOptions> = {}): Promise<{ frontend: FrontendNode; url: string }> {
@@ -421,24 +420,6 @@ describe("frontend-node", function () {
   });
 
   describe("CLI", () => {
-    function runCli(args: string[], env: Record<string, string> = {}) {
-      const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "cli.ts"), ...args], {
-        cwd: ROOT,
-        env: { ...process.env, SOCKET_IO_CLUSTER_REDIS_URL: "", ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-      onCleanup(() => {
-        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-        return exited;
-      }, "cli process");
-      return { child, exited, out: () => stdout, err: () => stderr };
-    }
-
     it("frontend --help and usage errors", async function () {
       this.timeout(20_000);
       const help = runCli(["frontend", "--help"]);

@@ -13,6 +13,7 @@ import { now as clockNow } from "../clock";
 import { RoomPresence } from "./room-presence";
 import type { FanOut } from "./cluster-adapter";
 import type { ConnectionRelease } from "./connection-release";
+import type { MetricsSource } from "../metrics/metrics-source";
 
 const debug = makeDebug("app-node");
 
@@ -56,6 +57,7 @@ export class AppNode implements FanOut {
       () => ({
         id: this.id,
         role: "app",
+        metrics: this.metricsAddress(),
         connections: this.engine.clientsCount,
         messages: this.messages,
         duplicates: this.duplicateBatches,
@@ -85,6 +87,7 @@ export class AppNode implements FanOut {
   }
 
   private async start(): Promise<void> {
+    await this.cluster.metrics?.attach(this.metricsSource);
     await listenInbox(this.cluster.transport, this.id, (batch) => this.onBatch(batch));
     await this.presence.start();
     await this.registry.start();
@@ -93,6 +96,24 @@ export class AppNode implements FanOut {
 
   ready(): Promise<void> {
     return this.started;
+  }
+
+  /** What the metrics read of this node when scraped (see `metrics/metrics.ts`). */
+  private readonly metricsSource: MetricsSource = {
+    id: this.id,
+    role: "app",
+    sample: () => ({
+      connections: this.engine.clientsCount,
+      duplicates: this.duplicateBatches,
+      peers: this.registry.heartbeatAges(this.id),
+      transport: this.cluster.transport.stats,
+      link: this.cluster.transport.linkStats?.(),
+    }),
+  };
+
+  /** host:port of this node's `GET /metrics` server (`metricsPort`), once it listens. */
+  metricsAddress(): string | undefined {
+    return this.cluster.metrics?.address();
   }
 
   /** Lets a co-located io-node reach this app-node by function call. */
@@ -240,6 +261,7 @@ export class AppNode implements FanOut {
     for (const link of this.links.values()) if (link instanceof RemoteIoLink) link.close();
     await this.presence.close();
     await this.registry.stop();
+    await this.cluster.metrics?.detach(this.metricsSource);
     if (this.cluster.ownsTransport) await this.cluster.transport.close();
   }
 }

@@ -89,6 +89,8 @@ export class Server<
     prefix: string;
     duplicateBatches: number;
     replayedPackets: number;
+    /** host:port of the `GET /metrics` server (`cluster.metricsPort`), once it listens. */
+    metricsAddress?: string;
   } {
     const rt = this.ensureRuntime();
     return {
@@ -98,6 +100,7 @@ export class Server<
       prefix: rt.options.prefix,
       duplicateBatches: rt.appNode?.duplicateBatches ?? 0,
       replayedPackets: rt.ioNode?.replayedPackets ?? 0,
+      metricsAddress: rt.options.metrics?.address(),
     };
   }
 

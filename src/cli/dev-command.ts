@@ -29,6 +29,8 @@ Options:
                   which runs APP_FILE alone as a single process)
   --prefix P      cluster key prefix (default: $SOCKET_IO_CLUSTER_PREFIX or "sioc")
   --static DIR    files the io-nodes serve (default: <APP_FILE dir>/public if it exists)
+  --metrics-port P  Prometheus metrics of the app-nodes at P..P+M-1, of the io-nodes on the
+                  ports after (GET /metrics; default: $SOCKET_IO_CLUSTER_METRICS_PORT, or none)
   -h, --help      show this help
 
 Ctrl-C (or SIGTERM) stops every process it started.
@@ -41,6 +43,7 @@ const OPTIONS = {
   redis: { type: "string" },
   prefix: { type: "string" },
   static: { type: "string" },
+  "metrics-port": { type: "string" },
 } as const;
 
 /** How long a node may take to open its port before the summary flags it. */
@@ -55,6 +58,8 @@ interface DevPlan {
   prefix: string;
   staticDir?: string;
   redis?: string;
+  /** First metrics port (app-nodes, then io-nodes, consecutive); none when undefined. */
+  metricsPort?: number;
 }
 
 /**
@@ -125,7 +130,12 @@ function makePlan(values: Record<string, string | boolean | undefined>, position
     prefix: str("prefix") ?? process.env.SOCKET_IO_CLUSTER_PREFIX ?? "sioc",
     redis: str("redis") ?? (process.env.SOCKET_IO_CLUSTER_REDIS_URL || undefined),
     staticDir: staticDirFor(appFile, str("static")),
+    metricsPort: portFlag("metrics-port", str("metrics-port") ?? (process.env.SOCKET_IO_CLUSTER_METRICS_PORT || undefined)),
   };
+  if (plan.metricsPort === 0) throw new UsageError("--metrics-port must be a fixed port: the nodes get consecutive ports from it");
+  if (plan.metricsPort !== undefined && plan.metricsPort + plan.appNodes + plan.ioNodes - 1 > 65535) {
+    throw new UsageError(`--metrics-port ${plan.metricsPort} leaves too few ports for every node`);
+  }
   if (plan.port === 0) throw new UsageError("--port must be a fixed port: the nodes get consecutive ports from it");
   if (plan.port + plan.appNodes + plan.ioNodes - 1 > 65535) throw new UsageError(`--port ${plan.port} leaves too few ports for every node`);
   return plan;
@@ -152,6 +162,9 @@ function startAppNode(plan: DevPlan, i: number, redis: DevRedis | undefined, chi
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SOCKET_IO_CLUSTER_PREFIX: plan.prefix };
   if (redis) env.SOCKET_IO_CLUSTER_REDIS_URL = redis.url;
   else delete env.SOCKET_IO_CLUSTER_REDIS_URL;
+  // each process its own metrics port (one shared value would collide)
+  if (plan.metricsPort !== undefined) env.SOCKET_IO_CLUSTER_METRICS_PORT = String(plan.metricsPort + i);
+  else delete env.SOCKET_IO_CLUSTER_METRICS_PORT;
   const child = children.start({ name: `app-${i}`, command: process.execPath, args: [plan.appFile], env });
   // an app says nothing we could rely on: it is up once it accepts connections
   return { role: "app", name: child.name, port, child, up: false, isReady: () => canConnect("127.0.0.1", port) };
@@ -163,6 +176,7 @@ function startIoNode(plan: DevPlan, i: number, redis: DevRedis, children: ChildP
   const nodeFlags = process.execArgv.filter((flag) => !flag.startsWith("--inspect"));
   const args = [...nodeFlags, cliScript(), "io-node", "--port", String(port), "--redis", redis.url, "--prefix", plan.prefix];
   if (plan.staticDir) args.push("--static", plan.staticDir);
+  if (plan.metricsPort !== undefined) args.push("--metrics-port", String(plan.metricsPort + plan.appNodes + i));
   // its port opens before it has joined the cluster; the line it prints comes after
   let joined = false;
   const onOutputLine = (line: string) => (joined ||= IO_NODE_READY_LINE.test(line));

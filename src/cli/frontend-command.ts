@@ -29,6 +29,8 @@ Options:
   --config-url PATH       path of the JavaScript io-node list (default: /config.js)
   --public-address H:P    address of this frontend shown on status pages (default: the bound one)
   --no-status             do not serve /status and /status.json (they show hosts and pids)
+  --metrics-port PORT     serve Prometheus metrics at http://HOST:PORT/metrics
+                          (default: $SOCKET_IO_CLUSTER_METRICS_PORT, or none)
   -h, --help              show this help
 `;
 
@@ -41,6 +43,7 @@ const OPTIONS = {
   "config-url": { type: "string" },
   "public-address": { type: "string" },
   "no-status": { type: "boolean" },
+  "metrics-port": { type: "string" },
 } as const;
 
 /** The line a frontend prints once it serves requests (for scripts that wait for it). */
@@ -82,6 +85,7 @@ export async function runFrontendCommand(argv: string[]): Promise<void> {
     clientConfigUrl: configUrl,
     publicAddress,
     status: !values["no-status"],
+    metricsPort: portFlag("metrics-port", values["metrics-port"]),
   };
 
   let node: FrontendNode;
@@ -106,6 +110,8 @@ export async function runFrontendCommand(argv: string[]): Promise<void> {
   console.log(`frontend ${node.id} listening on ${base}`);
   console.log(`  io-node list  ${base}${configUrl ?? "/config.js"}`);
   if (!values["no-status"]) console.log(`  status        ${base}/status`);
+  const metrics = node.metricsAddress();
+  if (metrics) console.log(`  metrics       http://${metrics}/metrics`);
   debug("options %o", { ...options, redis: redactUrl(redis) });
 }
 

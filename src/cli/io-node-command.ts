@@ -31,6 +31,8 @@ Options:
   --ping-timeout MS           Engine.IO heartbeat timeout (default: 20000)
   --no-serve-client           do not serve the browser client at <path>/socket.io.js
   --static DIR                also serve the files of DIR (index.html at /)
+  --metrics-port PORT         serve Prometheus metrics at http://HOST:PORT/metrics
+                              (default: $SOCKET_IO_CLUSTER_METRICS_PORT, or none)
   -h, --help                  show this help
 `;
 
@@ -48,6 +50,7 @@ const OPTIONS = {
   "ping-timeout": { type: "string" },
   "no-serve-client": { type: "boolean" },
   static: { type: "string" },
+  "metrics-port": { type: "string" },
 } as const;
 
 const TRANSPORTS = ["polling", "websocket"];
@@ -88,6 +91,7 @@ export async function runIoNodeCommand(argv: string[]): Promise<void> {
     pingTimeout: integerFlag("ping-timeout", values["ping-timeout"], 1),
     cors: corsFlag(values["cors-origin"]),
     serveClient: !values["no-serve-client"],
+    metricsPort: portFlag("metrics-port", values["metrics-port"]),
   };
   for (const key of Object.keys(options) as (keyof IoNodeOptions)[]) {
     if (options[key] === undefined) delete options[key];
@@ -100,6 +104,8 @@ export async function runIoNodeCommand(argv: string[]): Promise<void> {
   await readyOrNotice("io-node", node, redis);
   const { port: boundPort } = httpServer.address() as AddressInfo;
   console.log(`io-node ${node.id} listening on http://${urlHost(values.host)}:${boundPort}`);
+  const metrics = node.metricsAddress();
+  if (metrics) console.log(`  metrics  http://${metrics}/metrics`);
   debug("options %o", { ...options, httpServer: undefined, redis: redactUrl(redis) });
 }
 

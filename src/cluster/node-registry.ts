@@ -15,6 +15,8 @@ export interface NodeRecord {
   role: NodeRole;
   /** host:port that browsers should use to reach an io-node (its public address). */
   address?: string;
+  /** host:port of the node's `GET /metrics` server, when it has one (`metricsPort`). */
+  metrics?: string;
   /** Connections held (io-node) or owned (app-node). */
   connections: number;
   /** Relay messages handled since the node started; rates are derived from two heartbeats. */
@@ -132,6 +134,21 @@ export class NodeRegistry extends EventEmitter {
   touch(id: string): void {
     const o = this.observed.get(id);
     if (o?.alive) o.lastChange = clockNow();
+  }
+
+  /**
+   * Seconds since each other live node's heartbeat last moved (this node's clock), for the metrics.
+   *
+   * @example
+   * registry.heartbeatAges(); // [{ id: "app-1234", role: "app", age: 0.4 }]
+   */
+  heartbeatAges(selfId: string): Array<{ id: string; role: NodeRole; age: number }> {
+    const now = clockNow();
+    const out: Array<{ id: string; role: NodeRole; age: number }> = [];
+    for (const [id, o] of this.observed) {
+      if (o.alive && id !== selfId) out.push({ id, role: o.record.role, age: Math.max(0, now - o.lastChange) / 1000 });
+    }
+    return out;
   }
 
   isAlive(id: string): boolean {

@@ -19,6 +19,8 @@ export interface NodeStatus {
   id: string;
   role: NodeRole;
   address?: string;
+  /** host:port of its `GET /metrics` server, when it has one. */
+  metrics?: string;
   host: string;
   pid: number;
   /** io-node: connections held; app-node: connections owned; frontend: requests in flight. */
@@ -176,6 +178,7 @@ export class ClusterView {
         id: r.id,
         role: r.role,
         address: typeof r.address === "string" ? r.address : undefined,
+        metrics: parseAddress(r.metrics) ? r.metrics : undefined,
         host: String(r.host ?? ""),
         pid: Number(r.pid) || 0,
         connections: r.connections,

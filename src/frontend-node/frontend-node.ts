@@ -15,10 +15,11 @@ import { renderConfigJs, renderConfigJson } from "./config-endpoints";
 import { sendAsset } from "./static-asset";
 import { STATUS_PAGE_CSP, statusPage } from "./status-page";
 import { statusReport, StatusReport } from "./status-report";
+import type { MetricsSource } from "../metrics/metrics-source";
 
 const debug = makeDebug("frontend");
 
-export interface FrontendOptions extends Pick<ClusterOptions, "redis" | "prefix" | "heartbeatInterval" | "nodeTimeout" | "transport"> {
+export interface FrontendOptions extends Pick<ClusterOptions, "redis" | "prefix" | "heartbeatInterval" | "nodeTimeout" | "transport" | "metricsPort" | "metrics"> {
   /** Serve on this HTTP(S) server (same as calling `attach(httpServer)`). */
   httpServer?: HttpServer;
   /** Or create an HTTP server listening on this port (0 picks a free one). */
@@ -99,6 +100,7 @@ export class FrontendNode {
   private inFlight = 0;
   private served = 0;
   private closed = false;
+  private readonly metricsSource: MetricsSource;
 
   constructor(opts: FrontendOptions = {}) {
     this.cluster = resolveClusterOptions({
@@ -107,6 +109,8 @@ export class FrontendNode {
       heartbeatInterval: opts.heartbeatInterval,
       nodeTimeout: opts.nodeTimeout,
       transport: opts.transport,
+      metricsPort: opts.metricsPort,
+      metrics: opts.metrics,
     });
     if (!this.cluster.clustered) {
       // a private in-memory transport would show this frontend alone: say so instead of listing nothing
@@ -124,7 +128,7 @@ export class FrontendNode {
 
     this.registry = new NodeRegistry(
       this.cluster.transport,
-      () => ({ id: this.id, role: "frontend", address: this.address(), connections: this.inFlight, messages: this.served }),
+      () => ({ id: this.id, role: "frontend", address: this.address(), metrics: this.metricsAddress(), connections: this.inFlight, messages: this.served }),
       this.cluster,
     );
     this.view = new ClusterView(this.registry, {
@@ -147,7 +151,19 @@ export class FrontendNode {
         });
       });
     }
-    this.started = listening.then(() => startOrRefuse(this.cluster.transport, () => this.registry.start()));
+    const source: MetricsSource = {
+      id: this.id,
+      role: "frontend",
+      sample: () => ({
+        connections: this.inFlight,
+        peers: this.registry.heartbeatAges(this.id),
+        transport: this.cluster.transport.stats,
+      }),
+    };
+    this.metricsSource = source;
+    this.started = listening
+      .then(() => this.cluster.metrics?.attach(source))
+      .then(() => startOrRefuse(this.cluster.transport, () => this.registry.start()));
     // the failure is the caller's through ready(); not an unhandled rejection when nobody asks
     this.started.catch((err: Error) => warn("frontend-start", `frontend ${this.id} could not start: ${err.message}`));
   }
@@ -251,6 +267,11 @@ export class FrontendNode {
     });
   }
 
+  /** host:port of this frontend's `GET /metrics` server (`metricsPort`), once it listens. */
+  metricsAddress(): string | undefined {
+    return this.cluster.metrics?.address();
+  }
+
   /** host:port of this frontend for the registry: `publicAddress`, or the bound address. */
   address(): string | undefined {
     if (this.publicAddress) return this.publicAddress;
@@ -270,6 +291,7 @@ export class FrontendNode {
     // a frontend that never reached Redis must still close
     await withTimeout(this.started.catch(() => undefined), CLOSE_WAIT_MS);
     await this.registry.stop();
+    await this.cluster.metrics?.detach(this.metricsSource);
     if (this.ownsHttpServer && this.httpServer?.listening) {
       const server = this.httpServer;
       await new Promise<void>((r) => {

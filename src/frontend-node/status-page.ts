@@ -101,12 +101,18 @@ function cell(row, content, cls) {
   row.appendChild(td);
   return td;
 }
-function nodeCell(row, id, address, self) {
+function nodeCell(row, id, address, self, metrics) {
   var td = el("td");
   td.appendChild(el("div", "id", id));
   var sub = el("div", "sub", address || "");
   if (self) sub.appendChild(el("span", "tag self", "this frontend"));
-  if (address || self) td.appendChild(sub);
+  if (metrics) {
+    var a = el("a", "metrics", "metrics");
+    a.href = "http://" + metrics + "/metrics";
+    sub.appendChild(document.createTextNode(" "));
+    sub.appendChild(a);
+  }
+  if (address || self || metrics) td.appendChild(sub);
   row.appendChild(td);
 }
 function barCell(row, value, max) {
@@ -153,7 +159,7 @@ function draw(r) {
 
   var maxIo = Math.max.apply(null, [0].concat(r.nodes.io.map(function (n) { return n.connections; })));
   fillTable("io", r.nodes.io, function (tr, n) {
-    nodeCell(tr, n.id, n.address);
+    nodeCell(tr, n.id, n.address, false, n.metrics);
     barCell(tr, n.connections, maxIo);
     cell(tr, rate(n.messagesPerSecond), "num");
     hostCell(tr, n);
@@ -162,7 +168,7 @@ function draw(r) {
   });
   var maxApp = Math.max.apply(null, [0].concat(r.nodes.app.map(function (n) { return n.connections; })));
   fillTable("app", r.nodes.app, function (tr, n) {
-    nodeCell(tr, n.id, n.address);
+    nodeCell(tr, n.id, n.address, false, n.metrics);
     barCell(tr, n.connections, maxApp);
     cell(tr, rate(n.messagesPerSecond), "num");
     hostCell(tr, n);
@@ -170,7 +176,7 @@ function draw(r) {
     beatCell(tr, n.lastHeartbeat);
   });
   fillTable("frontend", r.nodes.frontend, function (tr, n) {
-    nodeCell(tr, n.id, n.address, n.id === r.frontend.id);
+    nodeCell(tr, n.id, n.address, n.id === r.frontend.id, n.metrics);
     cell(tr, "");
     cell(tr, rate(n.messagesPerSecond), "num");
     hostCell(tr, n);

@@ -26,6 +26,8 @@ export interface AppLink {
    * order: after its death they are replayed to the connection's new owner.
    */
   takeUnacked(): Map<string, Payload[]>;
+  /** Batches sent and kept until the app-node acknowledges them (the relay queue's depth). */
+  readonly unackedBatches: number;
 }
 
 /** Receives frames in the same process: the co-located app-node's fast path. */
@@ -66,6 +68,7 @@ export class LocalAppLink implements AppLink {
   takeUnacked(): Map<string, Payload[]> {
     return new Map();
   }
+  readonly unackedBatches = 0;
 }
 
 /** Batches kept for replay at most; an app-node this far behind is not acknowledging anything. */
@@ -123,6 +126,10 @@ export class RemoteAppLink implements AppLink {
     let i = 0;
     while (i < this.unacked.length && this.unacked[i].seq <= seq) i++;
     if (i > 0) this.unacked = this.unacked.slice(i);
+  }
+
+  get unackedBatches(): number {
+    return this.unacked.length;
   }
 
   takeUnacked(): Map<string, Payload[]> {

@@ -23,6 +23,7 @@ import type { Move, OwnedConnections } from "./rebalance-plan";
 import { EVERY_ROOM } from "../protocol/presence";
 import { serveClientBundle } from "../http/socket-io-client";
 import { clearTimeout, setTimeout } from "../clock";
+import type { MetricsSample, MetricsSource } from "../metrics/metrics-source";
 
 const debug = makeDebug("io-node");
 
@@ -91,14 +92,18 @@ export class IoNode extends EventEmitter {
    * acknowledging them. The dead node may have handled some: each is a possible duplicate.
    */
   replayedPackets = 0;
+  /** Client traffic, for the metrics: plain increments, read only when scraped. */
+  private readonly traffic = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0, rehomed: 0, recovered: 0 };
   private clientInfoProvider?: (connId: string) => Record<string, unknown> | undefined;
   private readonly started: Promise<void>;
   private closed = false;
+  private readonly metricsSource: MetricsSource;
 
   constructor(opts: IoNodeOptions = {}, resolved?: ResolvedClusterOptions) {
     super();
     this.cluster = resolved ?? resolveClusterOptions(opts);
     this.id = newNodeId("io");
+    this.metricsSource = { id: this.id, role: "io", sample: () => this.metricsSample() };
     this.maxPendingPackets = opts.maxPendingPackets ?? 1000;
     this.pendingTimeout = opts.pendingTimeout ?? 30_000;
     this.publicAddress = opts.publicAddress;
@@ -116,6 +121,7 @@ export class IoNode extends EventEmitter {
         write: (hc, data, options, volatile) => {
           if (volatile && !hc.socket.transport.writable) return;
           this.messages++;
+          this.countOut(data);
           hc.socket.write(data, options);
         },
         overflow: (hc) => {
@@ -161,6 +167,7 @@ export class IoNode extends EventEmitter {
         id: this.id,
         role: "io",
         address: this.address(),
+        metrics: this.metricsAddress(),
         connections: this.held.size,
         messages: this.messages,
         roomSeq: this.presence.seq,
@@ -181,10 +188,31 @@ export class IoNode extends EventEmitter {
   }
 
   private async start(): Promise<void> {
+    await this.cluster.metrics?.attach(this.metricsSource);
     await listenInbox(this.cluster.transport, this.id, (batch) => this.onBatch(batch));
     await this.presence.start();
     await this.registry.start();
     debug("io-node %s started", this.id);
+  }
+
+  /** What the metrics read of this node when scraped (see `metrics/metrics.ts`). */
+  private metricsSample(): MetricsSample {
+    let queueDepth = 0;
+    for (const link of this.links.values()) queueDepth += link.unackedBatches;
+    return {
+      connections: this.held.size,
+      ...this.traffic,
+      queueDepth,
+      replayed: this.replayedPackets,
+      peers: this.registry.heartbeatAges(this.id),
+      transport: this.cluster.transport.stats,
+      link: this.cluster.transport.linkStats?.(),
+    };
+  }
+
+  /** host:port of this node's `GET /metrics` server (`metricsPort`), once it listens. */
+  metricsAddress(): string | undefined {
+    return this.cluster.metrics?.address();
   }
 
   /** Resolves once the node is registered and reads its inbox. */
@@ -377,6 +405,8 @@ export class IoNode extends EventEmitter {
 
   private onClientData(hc: HeldConnection, data: Payload): void {
     this.messages++;
+    this.traffic.packetsIn++;
+    this.traffic.bytesIn += data.length;
     if (typeof data === "string") {
       const type = packetType(data);
       if (type === SioType.CONNECT) {
@@ -527,6 +557,7 @@ export class IoNode extends EventEmitter {
   private write(hc: HeldConnection, data: Payload, compress: boolean, volatile: boolean, options?: object): void {
     if (volatile && !keepVolatile(hc, data)) return;
     this.messages++;
+    this.countOut(data);
     hc.socket.write(data, options ?? { compress });
   }
 
@@ -593,6 +624,17 @@ export class IoNode extends EventEmitter {
       written++;
     });
     this.messages += written;
+    if (written > 0) {
+      let size = 0;
+      for (const d of data) size += d.length;
+      this.traffic.packetsOut += written * data.length;
+      this.traffic.bytesOut += written * size;
+    }
+  }
+
+  private countOut(data: Payload): void {
+    this.traffic.packetsOut++;
+    this.traffic.bytesOut += data.length;
   }
 
   /** Follows the namespaces' CONNECT replies; returns false when the reply must not reach the client. */
@@ -604,7 +646,10 @@ export class IoNode extends EventEmitter {
     if (type === SioType.CONNECT) {
       const body = packetJsonBody(data) as { sid?: string; pid?: string } | undefined;
       // a session that survived the re-home is invisible to the client; a new one is announced
-      if (wasAwaited && joined && body?.sid === joined.sid) forward = false;
+      if (wasAwaited && joined && body?.sid === joined.sid) {
+        forward = false;
+        this.traffic.recovered++;
+      }
       if (joined) {
         joined.sid = body?.sid;
         joined.pid = body?.pid;
@@ -618,7 +663,10 @@ export class IoNode extends EventEmitter {
     if (wasAwaited && !hc.awaiting?.size && hc.state === "rejoining") {
       hc.state = "open";
       // the reply goes out before the held packets are released
-      if (forward) hc.socket.write(data);
+      if (forward) {
+        this.countOut(data);
+        hc.socket.write(data);
+      }
       this.flushHeld(hc);
       return false;
     }
@@ -705,7 +753,9 @@ export class IoNode extends EventEmitter {
       if (this.held.get(connId) !== hc || hc.owner || this.closed) return;
       hc.moveTo = undefined;
       this.assignOwner(hc, to);
-      if (hc.owner) this.emit("moved", { connId, from, to: hc.owner });
+      if (!hc.owner) return;
+      this.traffic.rehomed++;
+      this.emit("moved", { connId, from, to: hc.owner });
     });
   }
 
@@ -719,6 +769,7 @@ export class IoNode extends EventEmitter {
     for (const hc of this.held.values()) {
       if (hc.owner !== appId || hc.closedByApp) continue;
       moved++;
+      this.traffic.rehomed++;
       hc.owner = undefined;
       hc.moveTo = undefined;
       hc.rehomed = true;
@@ -748,6 +799,7 @@ export class IoNode extends EventEmitter {
     this.engine.close();
     await this.presence.close();
     await this.registry.stop();
+    await this.cluster.metrics?.detach(this.metricsSource);
     if (this.ownsHttpServer) await new Promise<void>((r) => this.httpServer.close(() => r()));
     if (this.cluster.ownsTransport) await this.cluster.transport.close();
     debug("io-node %s closed", this.id);
@@ -805,6 +857,8 @@ const CLUSTER_KEYS = new Set([
   "link",
   "transport",
   "cluster",
+  "metricsPort",
+  "metrics",
 ]);
 
 /** Engine.IO options out of a bag that may also hold cluster and Socket.IO options. */

@@ -1,5 +1,6 @@
 import debugModule from "debug";
 import { Transport, Unsubscribe } from "./transport";
+import { newTransportStats } from "./transport-stats";
 import { now as clockNow, setImmediate } from "../clock";
 
 const debug = debugModule("socket.io-cluster:transport:memory");
@@ -27,6 +28,7 @@ const brokers = new Map<string, MemoryBroker>();
 const MAX_WAITING = 10_000;
 
 export class MemoryTransport implements Transport {
+  readonly stats = newTransportStats();
   readonly kind = "memory";
   private readonly broker: MemoryBroker;
   private readonly mySubscriptions = new Set<Unsubscribe>();
@@ -45,6 +47,8 @@ export class MemoryTransport implements Transport {
 
   send(nodeId: string, payload: Buffer): void {
     if (this.closed) return;
+    this.stats.batchesSent++;
+    this.stats.batchBytesSent += payload.length;
     const deliver = this.broker.inboxes.get(nodeId);
     // asynchronous, like a real broker: a node never re-enters itself
     if (deliver) {

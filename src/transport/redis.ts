@@ -1,6 +1,7 @@
 import Redis, { RedisOptions } from "ioredis";
 import { debug as makeDebug, warn } from "../log";
 import { Transport, Unsubscribe } from "./transport";
+import { newTransportStats } from "./transport-stats";
 import { DirectLinks } from "./direct/direct-links";
 import type { LinkAddressOptions } from "./direct/address";
 import type { LinkStats } from "./direct/stats";
@@ -67,6 +68,7 @@ export function createRedisClient(config: RedisConfig): { client: Redis; owned: 
  * fan-out is pub/sub, the registry is one hash, sessions are expiring strings.
  */
 export class RedisTransport implements Transport {
+  readonly stats = newTransportStats();
   readonly kind = "redis";
   private readonly cmd: Redis;
   private readonly ownsCmd: boolean;
@@ -110,8 +112,10 @@ export class RedisTransport implements Transport {
     }
     for (const [name, conn] of [["commands", this.cmd], ["subscriber", this.sub]] as const) {
       conn.on("error", (err: Error) => {
+        this.stats.redisErrors++;
         if (!this.note(err)) warn(`redis-${name}`, `redis ${name} connection: ${err.message}`);
       });
+      conn.on("reconnecting", () => this.stats.redisReconnects++);
     }
     this.sub.on("messageBuffer", (channel: Buffer, message: Buffer) => {
       const handlers = this.handlers.get(channel.toString());
@@ -170,6 +174,8 @@ export class RedisTransport implements Transport {
 
   send(nodeId: string, payload: Buffer): void {
     if (this.closed) return;
+    this.stats.batchesSent++;
+    this.stats.batchBytesSent += payload.length;
     if (this.links) this.links.send(nodeId, payload);
     else this.appendInbox(nodeId, payload);
   }
@@ -201,8 +207,10 @@ export class RedisTransport implements Transport {
   async listen(nodeId: string, onPayload: (payload: Buffer) => void): Promise<void> {
     const reader = this.cmd.duplicate();
     reader.on("error", (err: Error) => {
+      this.stats.redisErrors++;
       if (!this.note(err)) warn("redis-reader", `redis inbox reader: ${err.message}`);
     });
+    reader.on("reconnecting", () => this.stats.redisReconnects++);
     this.readers.push(reader);
     const key = this.key(`inbox:${nodeId}`);
     const onEntry = this.links ? this.links.inbox(nodeId, onPayload) : (payload: Buffer) => onPayload(payload);

@@ -5,6 +5,9 @@
  * (ioredis, for real clusters). Every key or channel name below is relative: a transport scopes
  * it under its cluster prefix, so two clusters can share one Redis.
  */
+import type { TransportStats } from "./transport-stats";
+import type { LinkStats } from "./direct/stats";
+
 export type Unsubscribe = () => Promise<void>;
 
 export interface Transport {
@@ -12,6 +15,10 @@ export interface Transport {
   readonly kind: string;
   /** The cluster prefix every key and channel lives under. */
   readonly prefix: string;
+  /** Batches sent and Redis connection troubles so far, for the metrics. */
+  readonly stats: TransportStats;
+  /** Counters of the direct links, when the transport has them. */
+  linkStats?(): LinkStats | undefined;
 
   /**
    * Appends a payload to the inbox of node `nodeId`. Payloads to one inbox are delivered in the
