@@ -45,6 +45,10 @@ export function sentinelDefaults(options: RedisOptions): RedisOptions {
  */
 export function duplicateSubscriber(client: Redis): Redis {
   const { options } = client;
-  if (!usesSentinels(options) || options.failoverDetector !== undefined) return client.duplicate();
-  return client.duplicate({ failoverDetector: true });
+  // no ready check (INFO) on the subscriber: a subscriber has nothing to wait for while Redis
+  // loads, and an INFO that meets the connection in subscribe mode fails it and every queued
+  // SUBSCRIBE with "only (P|S)SUBSCRIBE ... are allowed in this context"
+  const own = { enableReadyCheck: false };
+  if (!usesSentinels(options) || options.failoverDetector !== undefined) return client.duplicate(own);
+  return client.duplicate({ ...own, failoverDetector: true });
 }

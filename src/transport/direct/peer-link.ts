@@ -28,6 +28,8 @@ const STREAM_WINDOW = 4_096;
 const STREAM_WINDOW_BYTES = 8 * 1024 * 1024;
 /** A connect or hello that has not been welcomed by then has failed. */
 const CONNECT_TIMEOUT_MS = 3_000;
+/** After a failed try where the peer had welcomed us, the next look for a listener there. */
+const PROBE_AGAIN_MS = 100;
 /** Back-off between two tries of the direct link while the stream carries the payloads. */
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10_000;
@@ -81,6 +83,8 @@ export class PeerLink {
    * so the peer's process has ended (a process that is only slow or cut off would not refuse).
    */
   private refused = false;
+  /** "host:port" of the last welcome; unlike `address`, kept when a try there fails. */
+  private welcomedAt?: string;
 
   constructor(
     readonly nodeId: string,
@@ -179,7 +183,6 @@ export class PeerLink {
       else socket.destroy(new Error(`unexpected frame of type ${type} from the peer`));
       return !socket.destroyed;
     };
-    const welcomedBefore = address === this.address;
     let why = "connection closed";
     socket.on("data", (chunk: Buffer) => {
       if (socket.destroyed) return;
@@ -189,14 +192,15 @@ export class PeerLink {
     socket.on("error", (err: NodeJS.ErrnoException) => {
       why = err.message;
       debug("link to %s: %s", this.nodeId, err.message);
-      if (err.code === "ECONNREFUSED" && welcomedBefore) this.markGone();
+      if (err.code === "ECONNREFUSED") this.refusedAt(address!);
     });
-    socket.on("close", () => this.closed(socket, why));
+    socket.on("close", () => this.closed(socket, why, address!));
   }
 
   private welcomed(socket: Socket, lastDelivered: number, address: { host: string; port: number }): void {
     socket.setTimeout(0);
     this.address = address;
+    this.welcomedAt = `${address.host}:${address.port}`;
     this.refused = false;
     this.state = "open";
     debug("link to %s open (epoch %d), replaying %d", this.nodeId, this.epoch, this.pending);
@@ -209,9 +213,14 @@ export class PeerLink {
     socket.uncork();
   }
 
-  private closed(socket: Socket, why: string): void {
+  private closed(socket: Socket, why: string, address: { host: string; port: number }): void {
     if (this.socket !== socket) return;
     this.socket = undefined;
+    // a try where the peer had welcomed us failed without a refusal (the dying peer's listener
+    // took the connection before its process ended): look again shortly
+    if (this.state !== "open" && !this.refused && `${address.host}:${address.port}` === this.welcomedAt) {
+      setTimeout(() => this.probe(address), PROBE_AGAIN_MS).unref();
+    }
     // never welcomed there: the next try asks Redis again (the peer may have moved or gone)
     if (this.state !== "open") this.address = undefined;
     if (this.state === "open") {
@@ -232,13 +241,14 @@ export class PeerLink {
     const socket = connect({ host: address.host, port: address.port });
     socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy());
     socket.once("connect", () => socket.destroy());
-    socket.once("error", (err: NodeJS.ErrnoException) => {
-      if (err.code === "ECONNREFUSED" && this.address === address) this.markGone();
+    socket.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "ECONNREFUSED") this.refusedAt(address);
     });
   }
 
-  private markGone(): void {
-    if (this.refused || this.state === "closed") return;
+  /** A connect to `address` was refused: the peer is gone if it had welcomed us there. */
+  private refusedAt(address: { host: string; port: number }): void {
+    if (this.refused || this.state === "closed" || `${address.host}:${address.port}` !== this.welcomedAt) return;
     this.refused = true;
     this.ctx.gone(this.nodeId);
   }
