@@ -12,6 +12,7 @@ import { IoNode, stripClusterOptions } from "../io-node/io-node";
 import { AppNode } from "./app-node";
 import { createRelayAdapter } from "./cluster-adapter";
 import { ConnectionRelease } from "./connection-release";
+import { EmitterBridge } from "./emitter-bridge";
 
 const debug = makeDebug("server");
 
@@ -41,6 +42,9 @@ interface ClusterRuntime {
   /** The node ids `io.cluster` reports (an embedded server has no nodes, but keeps stable ids). */
   appNodeId: string;
   ioNodeId?: string;
+  /** Hears `@socket.io/redis-emitter` under the cluster prefix (with our adapter on Redis). */
+  emitter?: EmitterBridge;
+  emitterStarted?: Promise<void>;
   /** Set by close(): a later attach()/listen() joins the cluster again as a new node, as plain Socket.IO listens again. */
   closed?: boolean;
 }
@@ -112,7 +116,7 @@ export class Server<
   /** Resolves when this node has joined its cluster (registered and reading its inbox). */
   async ready(): Promise<void> {
     const rt = this.ensureRuntime();
-    await Promise.all([rt.appNode?.ready(), rt.ioNode?.ready()]);
+    await Promise.all([rt.appNode?.ready(), rt.ioNode?.ready(), rt.emitterStarted]);
   }
 
   private ensureRuntime(): ClusterRuntime {
@@ -133,6 +137,10 @@ export class Server<
     // between app-nodes, Socket.IO's cluster adapter over our transport, unless the app chose one
     if (options.clustered && !opts.adapter) {
       this.adapter(createRelayAdapter(options.transport, options, appNode, appNode.registry) as never);
+      // with another adapter (the redis-adapter itself) the emitter is that adapter's business
+      const emitter = new EmitterBridge(options.transport, () => (this as unknown as { _nsps: Map<string, unknown> })._nsps);
+      this.runtime.emitter = emitter;
+      this.runtime.emitterStarted = emitter.start().catch((err: Error) => debug("emitter bridge not started: %s", err.message));
     }
     this.bind(appNode.engine);
     debug("app-node %s (%s transport)", appNode.id, options.transport.kind);
@@ -244,6 +252,7 @@ export class Server<
     await super.close((err) => (error = err));
     if (rt) {
       await rt.ioNode?.close();
+      await rt.emitter?.close();
       await rt.appNode?.close();
       if (!rt.appNode && rt.options.ownsTransport) await rt.options.transport.close();
       rt.closed = true;

@@ -75,6 +75,7 @@ export class RedisTransport implements Transport {
   private readonly sub: Redis;
   private readonly readers: Redis[] = [];
   private readonly handlers = new Map<string, Set<(payload: Buffer) => void>>();
+  private readonly patternHandlers = new Map<string, Set<(channel: string, payload: Buffer) => void>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly maxInboxLength: number;
   private readonly readBatch: number;
@@ -117,6 +118,8 @@ export class RedisTransport implements Transport {
       });
       conn.on("reconnecting", () => this.stats.redisReconnects++);
     }
+    // only fires for PSUBSCRIBE patterns (the emitter bridge); our own channels are exact
+    this.sub.on("pmessageBuffer", (pattern: string | Buffer, channel: Buffer, message: Buffer) => this.onPatternMessage(pattern, channel, message));
     this.sub.on("messageBuffer", (channel: Buffer, message: Buffer) => {
       const handlers = this.handlers.get(channel.toString());
       if (!handlers) return;
@@ -128,6 +131,19 @@ export class RedisTransport implements Transport {
         }
       }
     });
+  }
+
+  private onPatternMessage(pattern: string | Buffer, channel: Buffer, message: Buffer): void {
+    const handlers = this.patternHandlers.get(pattern.toString());
+    if (!handlers) return;
+    const name = channel.toString();
+    for (const handler of handlers) {
+      try {
+        handler(name, message);
+      } catch (err) {
+        warn("redis-handler", `handler for ${name} threw: ${(err as Error).stack}`);
+      }
+    }
   }
 
   private key(name: string): string {
@@ -290,6 +306,22 @@ export class RedisTransport implements Transport {
       if (!current?.delete(handler) || current.size > 0) return;
       this.handlers.delete(name);
       if (!this.closed) await this.sub.unsubscribe(name).catch(() => undefined);
+    };
+  }
+
+  async subscribePattern(pattern: string, onMessage: (channel: string, payload: Buffer) => void): Promise<Unsubscribe> {
+    let set = this.patternHandlers.get(pattern);
+    if (!set) {
+      this.patternHandlers.set(pattern, (set = new Set()));
+      await this.sub.psubscribe(pattern);
+    }
+    const handler = (channel: string, payload: Buffer) => onMessage(channel, payload);
+    set.add(handler);
+    return async () => {
+      const current = this.patternHandlers.get(pattern);
+      if (!current?.delete(handler) || current.size > 0) return;
+      this.patternHandlers.delete(pattern);
+      if (!this.closed) await this.sub.punsubscribe(pattern).catch(() => undefined);
     };
   }
 

@@ -35,6 +35,16 @@ export interface Transport {
   /** Adds a handler for `channel`; resolves with a function that removes it again. */
   subscribe(channel: string, onPayload: (payload: Buffer) => void): Promise<Unsubscribe>;
 
+  /**
+   * Adds a handler for every channel matching a glob `pattern` (Redis PSUBSCRIBE), NOT scoped
+   * under the prefix: for channels other software publishes on (the Redis emitter). Optional: a
+   * transport without pub/sub shared with others (memory) leaves it out.
+   *
+   * @example
+   * await transport.subscribePattern?.("sioc#*", (channel, payload) => console.log(channel, payload));
+   */
+  subscribePattern?(pattern: string, onMessage: (channel: string, payload: Buffer) => void): Promise<Unsubscribe>;
+
   /** The node registry: one record per live node, refreshed by its heartbeat. */
   putNode(nodeId: string, record: string): Promise<void>;
   removeNode(nodeId: string): Promise<void>;
