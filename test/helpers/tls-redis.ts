@@ -12,14 +12,16 @@ import { freePort } from "./redis-server";
  */
 export const CLUSTER_COMMANDS = [
   "xadd", "xread", "xrange", "xtrim", "pexpire", "del",
-  "publish", "subscribe", "unsubscribe",
+  "publish", "subscribe", "unsubscribe", "psubscribe", "punsubscribe",
   "hset", "hget", "hdel", "hgetall", "type", "set", "get",
   "ping", "quit", "info",
 ];
 
 /** The ACL rules of a user confined to one cluster prefix (what the README tells operators). */
 export function clusterAcl(prefix: string, commands = CLUSTER_COMMANDS): string[] {
-  return ["resetkeys", `~${prefix}:*`, "resetchannels", `&${prefix}:*`, "-@all", ...commands.map((c) => `+${c}`)];
+  // the channels of @socket.io/redis-emitter: `<prefix>#…` and `<prefix>-request#…` (app-nodes listen with these patterns)
+  const emitter = [`&${prefix}#*`, `&${prefix}-request#*`];
+  return ["resetkeys", `~${prefix}:*`, "resetchannels", `&${prefix}:*`, ...emitter, "-@all", ...commands.map((c) => `+${c}`)];
 }
 
 export interface TlsRedisUser {
