@@ -43,9 +43,20 @@ export function ensureRedisServer({ log, fail, caller, purpose = "The tests need
     fail('redis-server was not found and apt-get is not available: install the package "redis-server" by hand.');
   }
   log('redis-server not found: installing the Debian package "redis-server" with apt-get (running as root)…');
+  aptInstall(["redis-server"], { fail, caller });
+  bin = findExecutable("redis-server");
+  if (!bin) fail('the package "redis-server" was installed but no redis-server binary is on PATH.');
+  return bin;
+}
+
+/**
+ * Installs Debian packages with apt-get (as root), with service starts forbidden meanwhile: a
+ * package's post-install script would otherwise start a system service (redis-server on 6379).
+ * @param {string[]} packages
+ * @param {{ fail(msg: string): never, caller: string }} io
+ */
+export function aptInstall(packages, { fail, caller }) {
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  // the package's post-install script would start a system redis-server on port 6379: the scripts
-  // use a private one, so forbid service starts during the install (the Debian policy-rc.d way)
   const policy = "/usr/sbin/policy-rc.d";
   const ownPolicy = !existsSync(policy);
   if (ownPolicy) {
@@ -56,18 +67,30 @@ export function ensureRedisServer({ log, fail, caller, purpose = "The tests need
     }
   }
   let failure;
-  for (const args of [["update"], ["install", "-y", "--no-install-recommends", "redis-server"]]) {
+  for (const args of [["update"], ["install", "-y", "--no-install-recommends", ...packages]]) {
     const r = spawnSync("apt-get", args, { stdio: "inherit", env });
     if (r.status !== 0) {
-      failure = `"apt-get ${args.join(" ")}" failed (exit ${r.status ?? r.signal ?? r.error}); cannot install redis-server.`;
+      failure = `"apt-get ${args.join(" ")}" failed (exit ${r.status ?? r.signal ?? r.error}); cannot install ${packages.join(", ")}.`;
       break;
     }
   }
   if (ownPolicy) rmSync(policy, { force: true });
   if (failure) fail(failure);
-  bin = findExecutable("redis-server");
-  if (!bin) fail('the package "redis-server" was installed but no redis-server binary is on PATH.');
-  return bin;
+}
+
+/**
+ * Makes sure `openssl` is there (the TLS tests make their certificates with it), installing the
+ * Debian package when missing and running as root.
+ * @param {{ log(msg: string): void, fail(msg: string): never, caller: string }} io
+ */
+export function ensureOpenssl({ log, fail, caller }) {
+  if (findExecutable("openssl")) return;
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  if (!isRoot || !findExecutable("apt-get")) {
+    fail('openssl was not found on PATH; the TLS tests make their certificates with it: install the package "openssl".');
+  }
+  log('openssl not found: installing the Debian package "openssl" with apt-get (running as root)…');
+  aptInstall(["openssl"], { fail, caller });
 }
 
 export function freePort() {

@@ -23,7 +23,7 @@ import { constants } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
-import { ensureRedisServer, PrivateRedis } from "./private-redis.mjs";
+import { ensureOpenssl, ensureRedisServer, PrivateRedis } from "./private-redis.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const log = (msg) => console.log(`[test] ${msg}`);
@@ -62,6 +62,7 @@ function binOf(pkg, name = pkg) {
 
 async function main() {
   const bin = ensureRedisServer({ log, fail, caller: "scripts/test.mjs" });
+  ensureOpenssl({ log, fail, caller: "scripts/test.mjs" });
   const port = await startRedis(bin);
   const url = `redis://127.0.0.1:${port}`;
   log(`redis-server ${bin} on ${url}`);
