@@ -37,6 +37,13 @@ function receiptIn(batch: Batch): { epoch: number; seq: number } | undefined {
   return batch.frames.find((f): f is Frame & { epoch: number; seq: number } => "epoch" in f && "seq" in f);
 }
 
+/** An io-node's link to "app-1" and the batches that reach app-1's inbox. */
+async function ioToApp() {
+  const { transport, inbox } = bus();
+  const atApp = await inbox("app-1");
+  return { transport, atApp, link: new RemoteAppLink(transport, "io-1", "app-1") };
+}
+
 /** A memory transport of its own, and an inbox per node id that records the batches it gets. */
 function bus() {
   const transport = new MemoryTransport(`links-${randomBytes(4).toString("hex")}`);
@@ -53,9 +60,7 @@ const dataOf = (batch: Batch) => batch.frames.map((f) => (f.type === FrameType.D
 
 describe("relay links over the memory transport", () => {
   it("the io-node's link sends what one event-loop turn queued as one batch, in order, numbered per epoch", async () => {
-    const { transport, inbox } = bus();
-    const atApp = await inbox("app-1");
-    const link = new RemoteAppLink(transport, "io-1", "app-1");
+    const { transport, atApp, link } = await ioToApp();
     link.open("c1", HANDSHAKE);
     link.data("c1", "0");
     link.data("c1", '2["a"]');
@@ -130,9 +135,7 @@ describe("relay links over the memory transport", () => {
   });
 
   it("after a loss, what the app-node did not confirm comes back per connection, in arrival order, once", async () => {
-    const { transport, inbox } = bus();
-    const atApp = await inbox("app-1");
-    const link = new RemoteAppLink(transport, "io-1", "app-1");
+    const { atApp, link } = await ioToApp();
     link.open("c1", HANDSHAKE);
     link.data("c1", "0");
     link.data("c2", "0");

@@ -263,10 +263,6 @@ export function maskIds(p: unknown): unknown {
   return p.replace(/"sid":"[^"]*"/g, '"sid":"<sid>"').replace(/"pid":"[^"]*"/g, '"pid":"<pid>"');
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 /**
  * Whether `check()` holds within `timeoutMs` (a timeout is an outcome to compare between targets,
  * not an error).
