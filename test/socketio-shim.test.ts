@@ -7,7 +7,7 @@ import { EventEmitter } from "events";
 import { Server, Socket } from "socket.io";
 import { Adapter, ClusterAdapter, ClusterAdapterWithHeartbeat } from "socket.io-adapter";
 import { once } from "./helpers";
-import { watchOutgoingListeners } from "../src/app-node/socketio-shim";
+import { watchOutgoingListeners } from "../src/socketio-shim";
 
 describe("socket.io internals the cluster relies on", () => {
   it("Socket: onAnyOutgoing, prependAnyOutgoing and notifyOutgoingListeners (outgoing listeners of broadcasts)", () => {

@@ -14,6 +14,7 @@ export class RelayedRequest {
   readonly httpVersion?: string;
   readonly headers: Handshake["headers"];
   readonly url: string;
+  /** engine.io's parsed query, which socket.io reads for `socket.handshake.query` (see `requestQuery` in src/socketio-shim.ts). */
   readonly _query: Record<string, string>;
   readonly connection: { encrypted: boolean; remoteAddress: string };
   /** The raw header lines, or the one string they crossed the relay as, until they are read. */
