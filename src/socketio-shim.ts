@@ -14,6 +14,7 @@ import type { Socket as EioSocket } from "engine.io";
 import WebSocket from "ws";
 import { Namespace, Server as SocketIOServer, ServerOptions as SocketIOServerOptions, Socket } from "socket.io";
 import type { Adapter, BroadcastOptions, ClusterAdapterWithHeartbeat } from "socket.io-adapter";
+import { SocketIoClusterError } from "./errors";
 
 // ---- socket.io: Server ----------------------------------------------------------------------
 
@@ -98,7 +99,7 @@ export function watchOutgoingListeners(): void {
   if (proto[PATCHED]) return;
   for (const name of ["onAnyOutgoing", "prependAnyOutgoing"] as const) {
     if (typeof proto[name] !== "function") {
-      throw new Error(`socket.io-cluster: socket.io's Socket has no ${name}() any more; this version of socket.io is not supported`);
+      throw new SocketIoClusterError(`socket.io's Socket has no ${name}() any more; this version of socket.io is not supported`);
     }
   }
   proto[PATCHED] = true;

@@ -14,6 +14,7 @@ import { createRelayAdapter } from "./cluster-adapter";
 import { ConnectionRelease } from "./connection-release";
 import { EmitterBridge } from "./emitter-bridge";
 import { attachClientServe, namespacesOf, serverOptions } from "../socketio-shim";
+import { SocketIoClusterError } from "../errors";
 
 const debug = makeDebug("server");
 
@@ -170,7 +171,7 @@ export class Server<
       rt.ioNodeId ??= newNodeId("io");
       return this;
     }
-    if (rt.ioNode) throw new Error("socket.io-cluster: this server is already attached to an HTTP server");
+    if (rt.ioNode) throw new SocketIoClusterError("this server is already attached to an HTTP server");
     let httpServer: HttpServer;
     if (typeof srv === "number") {
       debug("creating http server and binding to %d", srv);
@@ -231,7 +232,7 @@ export class Server<
 
   /** uWebSockets.js is not supported by socket.io-cluster's io-nodes. */
   override attachApp(): void {
-    throw new Error("socket.io-cluster: attachApp (uWebSockets.js) is not supported; attach to a Node.js HTTP server");
+    throw new SocketIoClusterError("attachApp (uWebSockets.js) is not supported; attach to a Node.js HTTP server");
   }
 
   /**
