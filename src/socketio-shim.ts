@@ -5,8 +5,7 @@
  * `test/socketio-shim.test.ts` runs each one against the installed packages and fails, naming
  * the function to update, when an upgrade moves what it relies on.
  *
- * Everything else in src/ uses these packages' public, typed API only.
- * @internal
+ * Everything else in src/ uses these packages' public, typed API only. Not part of the published API.
  */
 import type { EventEmitter } from "events";
 import type { Server as HttpServer } from "http";

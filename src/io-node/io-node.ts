@@ -265,7 +265,7 @@ export class IoNode extends EventEmitter {
     return this.cluster.transport;
   }
 
-  /** The engine.io socket of a held connection. */
+  /** The engine.io socket of a held connection (for the legacy API). @internal */
   clientSocket(connId: string): EioSocket | undefined {
     return this.held.get(connId)?.socket;
   }
