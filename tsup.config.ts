@@ -4,7 +4,8 @@ export default defineConfig({
   entry: { index: "src/index.ts", cli: "src/cli.ts" },
   format: ["cjs"],
   target: "node18",
-  dts: { entry: { index: "src/index.ts" } },
+  // members marked @internal stay out of the published declarations
+  dts: { entry: { index: "src/index.ts" }, compilerOptions: { stripInternal: true } },
   sourcemap: true,
   clean: true,
   splitting: false,

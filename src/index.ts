@@ -19,7 +19,7 @@ export type { Transport } from "./transport/transport";
 export { MemoryTransport } from "./transport/memory";
 export { RedisTransport } from "./transport/redis";
 export type { RedisConfig } from "./transport/redis";
-export { RedisRefusedError } from "./transport/redis-refusal";
+export { SocketIoClusterError, ClusterOptionsError, RedisRefusedError, CodecError } from "./errors";
 export type { NodeRecord, NodeRole } from "./cluster/node-registry";
 export { Namespace, Socket } from "socket.io";
 export type {

@@ -4,6 +4,7 @@ import { MemoryTransport } from "./transport/memory";
 import { Transport } from "./transport/transport";
 import type { LinkAddressOptions } from "./transport/direct/address";
 import { MetricsOptions, NodeMetrics, resolveMetrics } from "./metrics/node-metrics";
+import { ClusterOptionsError } from "./errors";
 
 /** How a node joins its cluster. Every field has an environment fallback and a default. */
 export interface ClusterOptions {
@@ -135,11 +136,11 @@ function resolveRebalance(opt: ClusterOptions["rebalance"]): false | Required<Re
   }
   if (opt === false) return false;
   if (typeof opt !== "object" || opt === null) {
-    throw new Error(`rebalance must be false or { maxPerSecond }, got ${String(opt)}`);
+    throw new ClusterOptionsError(`rebalance must be false or { maxPerSecond }, got ${String(opt)}`);
   }
   const maxPerSecond = opt.maxPerSecond ?? 50;
   if (!Number.isFinite(maxPerSecond) || maxPerSecond <= 0) {
-    throw new Error(`rebalance.maxPerSecond must be a positive number, got ${String(opt.maxPerSecond)}`);
+    throw new ClusterOptionsError(`rebalance.maxPerSecond must be a positive number, got ${String(opt.maxPerSecond)}`);
   }
   return { maxPerSecond };
 }
@@ -148,7 +149,7 @@ function envNumber(name: string): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return undefined;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
+  if (!Number.isFinite(n) || n <= 0) throw new ClusterOptionsError(`${name} must be a positive number, got "${raw}"`);
   return n;
 }
 
@@ -168,12 +169,12 @@ function resolveDirectLinks(opts: ClusterOptions): false | LinkAddressOptions {
 export function resolveClusterOptions(opts: ClusterOptions = {}): ResolvedClusterOptions {
   const prefix = opts.prefix ?? process.env.SOCKET_IO_CLUSTER_PREFIX ?? "sioc";
   if (!/^[\w.:-]{1,64}$/.test(prefix)) {
-    throw new Error(`cluster prefix "${prefix}" must be 1-64 characters of letters, digits, _ . : -`);
+    throw new ClusterOptionsError(`cluster prefix "${prefix}" must be 1-64 characters of letters, digits, _ . : -`);
   }
   // checked before a transport exists: a bad option must not leave Redis connections behind
   const requestsTimeout = opts.requestsTimeout ?? 5000;
   if (!Number.isFinite(requestsTimeout) || requestsTimeout <= 0) {
-    throw new Error(`requestsTimeout must be a positive number of ms, got ${String(opts.requestsTimeout)}`);
+    throw new ClusterOptionsError(`requestsTimeout must be a positive number of ms, got ${String(opts.requestsTimeout)}`);
   }
   const rebalance = resolveRebalance(opts.rebalance);
   const metrics = resolveMetrics(opts.metricsPort, opts.metrics);
@@ -189,7 +190,7 @@ export function resolveClusterOptions(opts: ClusterOptions = {}): ResolvedCluste
   const heartbeatInterval = opts.heartbeatInterval ?? envNumber("SOCKET_IO_CLUSTER_HEARTBEAT_INTERVAL") ?? 1000;
   const nodeTimeout = opts.nodeTimeout ?? envNumber("SOCKET_IO_CLUSTER_NODE_TIMEOUT") ?? 5000;
   if (nodeTimeout <= heartbeatInterval) {
-    throw new Error(`nodeTimeout (${nodeTimeout}) must be larger than heartbeatInterval (${heartbeatInterval})`);
+    throw new ClusterOptionsError(`nodeTimeout (${nodeTimeout}) must be larger than heartbeatInterval (${heartbeatInterval})`);
   }
   return {
     transport,

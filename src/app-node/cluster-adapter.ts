@@ -23,7 +23,16 @@ import { SessionSnapshots, StoredSession } from "./session-snapshots";
 import { ClaimVerdict, SILENT_HEARTBEATS, StaleSessions } from "./stale-sessions";
 import type { NodeRegistry } from "../cluster/node-registry";
 import { LocalRooms } from "./local-rooms";
-import { notifyOutgoing, OutgoingListenerAware, watchOutgoingListeners } from "./socketio-shim";
+import {
+  addRecoveryOffset,
+  encodePacket,
+  forEachTarget,
+  notifyOutgoing,
+  OutgoingListenerAware,
+  peersLastSeen,
+  serverOptions,
+  watchOutgoingListeners,
+} from "../socketio-shim";
 import { nameAdminServer } from "./admin-ui";
 import { BroadcastFlag, FrameType, Payload, RoomOp } from "../protocol/frame";
 
@@ -135,7 +144,8 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
     this.channel = `adapter#${nsp.name}`;
     this.responseChannel = `adapter#${nsp.name}#${this.uid}`;
     this.logKey = `log#${nsp.name}`;
-    const csr = nsp.server.opts.connectionStateRecovery;
+    // socket.io filled in its defaults before it created the adapters
+    const csr = serverOptions(nsp.server).connectionStateRecovery as { maxDisconnectionDuration: number } | undefined;
     if (csr) {
       this.recovery = { maxDisconnectionDuration: csr.maxDisconnectionDuration };
       this.snapshots = new SessionSnapshots(this.transport, nsp, csr.maxDisconnectionDuration, opts.heartbeatInterval);
@@ -216,7 +226,7 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
       })
       .then((offset) =>
         fill(() => {
-          if (offset) (this as any).addOffsetIfNecessary(packet, bopts, offset);
+          if (offset) addRecoveryOffset(this, packet, bopts, offset);
           this.deliver(packet, bopts, offset || undefined);
         }),
       );
@@ -226,7 +236,7 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
   private sendToIoNodes(packet: any, bopts: BroadcastOptions, offset?: string): void {
     const flags = bopts.flags ?? {};
     packet.nsp = this.nsp.name;
-    if (this.outgoingInUse) (this as any).apply(bopts, (socket: unknown) => notifyOutgoing(socket, packet));
+    if (this.outgoingInUse) forEachTarget(this, bopts, (socket) => notifyOutgoing(socket, packet));
     if (!flags.local && this.outgoingPeers.size > 0) {
       this.publish({ type: RelayMessageType.OUTGOING_NOTIFY, data: { packet, opts: encodeOptions(bopts) } } as never);
     }
@@ -246,7 +256,7 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
         (flags.compress === false ? BroadcastFlag.NO_COMPRESS : 0) |
         (flags.local ? BroadcastFlag.LOCAL : 0),
       ...(offset ? { offset } : {}),
-      data: (this as any).encoder.encode(packet) as Payload[],
+      data: encodePacket(this, packet) as Payload[],
     };
     for (const id of ioNodes) this.fanOut.broadcastTo(id, frame);
   }
@@ -298,7 +308,7 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
       case RelayMessageType.OUTGOING_NOTIFY:
         if (this.outgoingInUse && m.data) {
           const packet = m.data.packet;
-          (this as any).apply(decodeOptions(m.data.opts), (socket: unknown) => notifyOutgoing(socket, packet));
+          forEachTarget(this, decodeOptions(m.data.opts), (socket) => notifyOutgoing(socket, packet));
         }
         return;
     }
@@ -360,7 +370,7 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
   private async settleClaim(pid: string): Promise<ClaimVerdict> {
     const local = await this.stale!.settleLocal(pid);
     if (local !== "none") return local;
-    const nodesMap = (this as unknown as { nodesMap: Map<string, number> }).nodesMap;
+    const nodesMap = peersLastSeen(this);
     const recent = Date.now() - SILENT_HEARTBEATS * this.heartbeatInterval;
     const expected = [...nodesMap.values()].filter((lastSeen) => lastSeen >= recent).length;
     if (expected === 0) return "none";
@@ -419,7 +429,7 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
     request.complete();
   }
 
-  /** A socket of this namespace got an outgoing listener (see socketio-shim.ts). @internal */
+  /** A socket of this namespace got an outgoing listener (see src/socketio-shim.ts). @internal */
   _outgoingListenerAdded(): void {
     if (this.outgoingInUse) return;
     this.outgoingInUse = true;

@@ -1,13 +1,9 @@
+import type { Server as SocketIOServer } from "socket.io";
 import { debug as makeDebug, warn } from "../log";
+import { namespacesOf, serverOptions } from "../socketio-shim";
 import type { RelayConnection } from "./relay-connection";
 
 const debug = makeDebug("release");
-
-/** What the release reads of the Socket.IO server: its options and its namespaces' adapters. */
-export interface ReleasingServer {
-  readonly _opts: { connectionStateRecovery?: unknown };
-  readonly _nsps: Map<string, { adapter: { sessionsPersisted?(): Promise<boolean> } }>;
-}
 
 /**
  * The app-node's side of a connection moving to another app-node (load rebalancing, asked by the
@@ -26,13 +22,17 @@ export interface ReleasingServer {
  * if (await release.release(conn)) answerReleased();
  */
 export class ConnectionRelease {
-  constructor(private readonly server: ReleasingServer) {}
+  constructor(private readonly server: SocketIOServer) {}
+
+  /** The namespaces' adapters, when they are this cluster's (which can say when sessions are stored). */
+  private adapters(): Array<{ sessionsPersisted?(): Promise<boolean> }> {
+    return [...namespacesOf(this.server).values()].map((nsp) => nsp.adapter as { sessionsPersisted?(): Promise<boolean> });
+  }
 
   /** Whether this server's sockets can be restored on another app-node. */
   recoverable(): boolean {
-    if (!this.server._opts.connectionStateRecovery) return false;
-    for (const nsp of this.server._nsps.values()) if (typeof nsp.adapter.sessionsPersisted !== "function") return false;
-    return true;
+    if (!serverOptions(this.server).connectionStateRecovery) return false;
+    return this.adapters().every((adapter) => typeof adapter.sessionsPersisted === "function");
   }
 
   /**
@@ -43,7 +43,7 @@ export class ConnectionRelease {
   async release(conn: RelayConnection): Promise<boolean> {
     if (conn.readyState !== "open" || !this.recoverable()) return false;
     conn._onClose("transport close", { message: "connection moved to another app-node", error: false });
-    const stored = await Promise.all([...this.server._nsps.values()].map((nsp) => nsp.adapter.sessionsPersisted!()));
+    const stored = await Promise.all(this.adapters().map((adapter) => adapter.sessionsPersisted!()));
     if (!stored.every(Boolean)) warn("release-session", `connection ${conn.id}: a session could not be stored before its move`);
     debug("connection %s released", conn.id);
     return true;

@@ -2,6 +2,8 @@ import * as msgpack from "notepack.io";
 import type { BroadcastOptions } from "socket.io-adapter";
 import { debug as makeDebug, warn } from "../log";
 import type { Transport, Unsubscribe } from "../transport/transport";
+import type { Namespace } from "socket.io";
+import { serverSideEmitHere } from "../socketio-shim";
 
 const debug = makeDebug("emitter-bridge");
 
@@ -14,17 +16,6 @@ const enum EmitterRequest {
 }
 
 const EVENT = 2;
-
-/** What the bridge needs of a namespace: its adapter, and Socket.IO's serverSideEmit entry. */
-interface BridgedNamespace {
-  adapter: {
-    broadcast(packet: unknown, opts: BroadcastOptions): unknown;
-    addSockets(opts: BroadcastOptions, rooms: string[]): unknown;
-    delSockets(opts: BroadcastOptions, rooms: string[]): unknown;
-    disconnectSockets(opts: BroadcastOptions, close: boolean): unknown;
-  };
-  _onServerSideEmit(args: unknown[]): void;
-}
 
 /**
  * Lets processes using `@socket.io/redis-emitter` (`new Emitter(redis, { key: prefix })`) reach
@@ -44,7 +35,7 @@ export class EmitterBridge {
 
   constructor(
     private readonly transport: Transport,
-    private readonly namespaces: () => Map<string, unknown>,
+    private readonly namespaces: () => Map<string, Namespace>,
   ) {
     this.requestPrefix = `${transport.prefix}-request#`;
   }
@@ -54,7 +45,7 @@ export class EmitterBridge {
    * subscriptions, as on the memory transport).
    *
    * @example
-   * const bridge = new EmitterBridge(transport, () => io._nsps);
+   * const bridge = new EmitterBridge(transport, () => namespacesOf(io));
    * await bridge.start();
    */
   async start(): Promise<void> {
@@ -65,9 +56,9 @@ export class EmitterBridge {
     debug("listening to the redis emitter under %s", prefix);
   }
 
-  private namespace(name: unknown): BridgedNamespace | undefined {
+  private namespace(name: unknown): Namespace | undefined {
     if (typeof name !== "string") return undefined;
-    const nsp = this.namespaces().get(name) as BridgedNamespace | undefined;
+    const nsp = this.namespaces().get(name);
     if (!nsp) debug("namespace %s has no socket here: message dropped", name);
     return nsp;
   }
@@ -139,7 +130,7 @@ export class EmitterBridge {
           void nsp.adapter.disconnectSockets(bopts, request.close === true);
           return;
         case EmitterRequest.SERVER_SIDE_EMIT:
-          if (Array.isArray(request.data) && typeof request.data[0] === "string") nsp._onServerSideEmit(request.data);
+          if (Array.isArray(request.data) && typeof request.data[0] === "string") serverSideEmitHere(nsp, request.data as [string, ...unknown[]]);
           return;
         default:
           // the other types are requests between redis-adapter servers, which we do not answer

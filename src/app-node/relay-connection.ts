@@ -14,6 +14,10 @@ export class RelayedRequest {
   readonly httpVersion?: string;
   readonly headers: Handshake["headers"];
   readonly url: string;
+  /**
+   * engine.io's parsed query, which socket.io reads for `socket.handshake.query` (see
+   * `requestQuery` in src/socketio-shim.ts); applications read `socket.handshake.query`. @internal
+   */
   readonly _query: Record<string, string>;
   readonly connection: { encrypted: boolean; remoteAddress: string };
   /** The raw header lines, or the one string they crossed the relay as, until they are read. */
@@ -62,6 +66,7 @@ export class RelayConnection extends EventEmitter {
   /** Fields the io-node adds about this client (the legacy `getClientInfo`); updated before the data they go with. */
   clientInfo: Record<string, unknown> = NO_CLIENT_INFO;
 
+  /** Made by the {@link RelayEngine} when an io-node opens a connection to this app-node. @internal */
   constructor(
     private readonly engine: {
       _mustWait(): boolean;

@@ -13,6 +13,8 @@ import { AppNode } from "./app-node";
 import { createRelayAdapter } from "./cluster-adapter";
 import { ConnectionRelease } from "./connection-release";
 import { EmitterBridge } from "./emitter-bridge";
+import { attachClientServe, namespacesOf, serverOptions } from "../socketio-shim";
+import { SocketIoClusterError } from "../errors";
 
 const debug = makeDebug("server");
 
@@ -144,7 +146,7 @@ export class Server<
 
   private ensureRuntime(): ClusterRuntime {
     if (this.runtime) return this.runtime;
-    const opts = (this as unknown as { opts: Partial<ServerOptions> }).opts;
+    const opts = serverOptions(this) as Partial<ServerOptions>;
     const options = resolveClusterOptions(opts.cluster);
     if (!options.clustered) {
       // alone, nothing needs relaying: Socket.IO's own attach() creates the real Engine.IO server,
@@ -154,14 +156,14 @@ export class Server<
       return this.runtime;
     }
     const appNode = new AppNode(options);
-    appNode.releaser = new ConnectionRelease(this as unknown as ConstructorParameters<typeof ConnectionRelease>[0]);
+    appNode.releaser = new ConnectionRelease(this);
     this.runtime = { options, appNode, appNodeId: appNode.id };
-    appNode.engine.opts = engineDefaults({ ...opts, path: opts.path || (this as unknown as { _path: string })._path });
+    appNode.engine.opts = engineDefaults({ ...opts, path: opts.path || this.path() });
     // between app-nodes, Socket.IO's cluster adapter over our transport, unless the app chose one
     if (options.clustered && !opts.adapter) {
       this.adapter(createRelayAdapter(options.transport, options, appNode, appNode.registry) as never);
       // with another adapter (the redis-adapter itself) the emitter is that adapter's business
-      const emitter = new EmitterBridge(options.transport, () => (this as unknown as { _nsps: Map<string, unknown> })._nsps);
+      const emitter = new EmitterBridge(options.transport, () => namespacesOf(this));
       this.runtime.emitter = emitter;
       this.runtime.emitterStarted = emitter.start().catch((err: Error) => debug("emitter bridge not started: %s", err.message));
     }
@@ -192,7 +194,7 @@ export class Server<
       rt.ioNodeId ??= newNodeId("io");
       return this;
     }
-    if (rt.ioNode) throw new Error("socket.io-cluster: this server is already attached to an HTTP server");
+    if (rt.ioNode) throw new SocketIoClusterError("this server is already attached to an HTTP server");
     let httpServer: HttpServer;
     if (typeof srv === "number") {
       debug("creating http server and binding to %d", srv);
@@ -204,9 +206,8 @@ export class Server<
     } else {
       httpServer = srv as HttpServer;
     }
-    const self = this as unknown as { opts: Partial<ServerOptions>; _path: string; _serveClient: boolean; attachServe(s: unknown): void; httpServer: unknown };
-    Object.assign(opts, self.opts);
-    opts.path = opts.path || self._path;
+    Object.assign(opts, serverOptions(this));
+    opts.path = opts.path || this.path();
     const engineOptions = stripClusterOptions(opts);
     // the io-node shares this server's transport; the app-node closes it
     const ioNode = new IoNode(
@@ -220,8 +221,8 @@ export class Server<
     rt.ioNodeId = ioNode.id;
     // what `io.engine.opts` shows: the merged options, as socket.io's attach() gives its engine
     rt.appNode.engine.opts = engineDefaults(opts);
-    if (self._serveClient) self.attachServe(httpServer);
-    self.httpServer = httpServer;
+    if (this.serveClient()) attachClientServe(this, httpServer);
+    this.httpServer = httpServer;
     return this;
   }
 
@@ -252,9 +253,7 @@ export class Server<
       await this.close();
       return;
     }
-    for (const nsp of (this as unknown as { _nsps: Map<string, { adapter: { snapshotNow?(): void } }> })._nsps.values()) {
-      nsp.adapter.snapshotNow?.();
-    }
+    for (const nsp of namespacesOf(this).values()) (nsp.adapter as { snapshotNow?(): void }).snapshotNow?.();
     await rt.appNode.leave();
     await rt.ioNode?.close();
   }
@@ -268,7 +267,7 @@ export class Server<
    * io.attach(httpServer);
    */
   override attachApp(): void {
-    throw new Error("socket.io-cluster: attachApp (uWebSockets.js) is not supported; attach to a Node.js HTTP server");
+    throw new SocketIoClusterError("attachApp (uWebSockets.js) is not supported; attach to a Node.js HTTP server");
   }
 
   /**

@@ -3,6 +3,7 @@ import type { Session } from "socket.io-adapter";
 import { warn } from "../log";
 import { Transport } from "../transport/transport";
 import { clearInterval, now as clockNow, setInterval } from "../clock";
+import { privateSessionId } from "../socketio-shim";
 
 /** A session as kept in the transport; `since` is when the socket started (for clients with no offset yet). */
 export interface StoredSession {
@@ -53,13 +54,14 @@ export class SessionSnapshots {
   snapshot(): void {
     const now = clockNow();
     for (const [sid, socket] of this.nsp.sockets) {
-      if (typeof socket.pid !== "string") continue;
+      const pid = privateSessionId(socket);
+      if (pid === undefined) continue;
       let k = this.known.get(sid);
       if (!k) {
-        k = { pid: socket.pid, writtenAt: 0, since: socket.handshake?.issued ?? now, persisted: false };
+        k = { pid, writtenAt: 0, since: socket.handshake?.issued ?? now, persisted: false };
         this.known.set(sid, k);
       }
-      const buf = this.encode({ sid, pid: socket.pid, rooms: [...socket.rooms], data: socket.data, since: k.since });
+      const buf = this.encode({ sid, pid, rooms: [...socket.rooms], data: socket.data, since: k.since });
       if (!buf) continue;
       if (k.last && k.last.equals(buf) && now - k.writtenAt < this.ttl / 2) continue;
       k.last = buf;

@@ -3,6 +3,7 @@ import { clearTimeout, setTimeout } from "../clock";
 import { debug as makeDebug } from "../log";
 import type { SessionSnapshots } from "./session-snapshots";
 import type { Transport } from "../transport/transport";
+import { privateSessionId } from "../socketio-shim";
 
 const debug = makeDebug("stale-sessions");
 
@@ -17,7 +18,6 @@ export const SILENT_HEARTBEATS = 2.5;
 
 /** What is read of a socket of the namespace. */
 interface LiveSocket {
-  pid?: unknown;
   conn?: { ioNodeId?: string; readyState?: string; _onClose?(reason: string, description?: { message: string; error: boolean }): void };
 }
 
@@ -107,7 +107,7 @@ export class StaleSessions {
   }
 
   private find(pid: string): LiveSocket | undefined {
-    for (const socket of this.nsp.sockets.values()) if (socket.pid === pid) return socket;
+    for (const socket of this.nsp.sockets.values()) if (privateSessionId(socket) === pid) return socket;
     return undefined;
   }
 

@@ -1,12 +1,8 @@
 import { parseArgs, ParseArgsConfig } from "util";
+import { ClusterOptionsError } from "../errors";
 
-/** A mistake in how the CLI was called: printed with a pointer to `--help`, exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+/** A mistake in how the CLI was called (a bad option): printed with a pointer to `--help`, exit code 2. */
+export class UsageError extends ClusterOptionsError {}
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 

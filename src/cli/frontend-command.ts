@@ -3,6 +3,7 @@ import { createFrontend, FrontendNode, FrontendOptions } from "../frontend-node/
 import { debug as makeDebug } from "../log";
 import { redactUrl } from "./redact-url";
 import { parseCommandArgs, portFlag, UsageError } from "./args";
+import { withoutPrefix } from "../errors";
 import { closeOnSignal, directoryFlag, readyOrNotice, redisFlag } from "./node-command";
 
 const debug = makeDebug("cli:frontend");
@@ -93,7 +94,7 @@ export async function runFrontendCommand(argv: string[]): Promise<void> {
     node = createFrontend(options);
   } catch (err) {
     // option errors of the library (a bad prefix...) are the caller's mistakes here
-    throw new UsageError((err as Error).message);
+    throw new UsageError(withoutPrefix((err as Error).message));
   }
   closeOnSignal("frontend", node, () => node.httpServer);
   try {

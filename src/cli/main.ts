@@ -1,6 +1,7 @@
 import { version } from "../../package.json";
 import { debug as makeDebug } from "../log";
 import { UsageError } from "./args";
+import { withoutPrefix } from "../errors";
 import { DEV_HELP, runDevCommand } from "./dev-command";
 import { IO_NODE_HELP, runIoNodeCommand } from "./io-node-command";
 import { FRONTEND_HELP, runFrontendCommand } from "./frontend-command";
@@ -41,9 +42,10 @@ export async function runCli(argv: string[]): Promise<void> {
     await command.run(rest);
   } catch (err) {
     debug("%s failed: %O", name, err);
-    if (err instanceof UsageError) return fail(2, `socket.io-cluster ${name}: ${err.message}\nRun "socket.io-cluster ${name} --help" for usage.`);
-    // a node's own errors already say where they come from ("socket.io-cluster: Redis refused...")
-    return fail(1, `socket.io-cluster ${name}: ${(err as Error).message.replace(/^socket\.io-cluster: /, "")}`);
+    // the errors' own prefix ("socket.io-cluster: ") gives way to the command's name
+    const message = withoutPrefix((err as Error).message);
+    if (err instanceof UsageError) return fail(2, `socket.io-cluster ${name}: ${message}\nRun "socket.io-cluster ${name} --help" for usage.`);
+    return fail(1, `socket.io-cluster ${name}: ${message}`);
   }
 }
 

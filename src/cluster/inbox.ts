@@ -1,4 +1,5 @@
 import { CodecError, decodeBatch } from "../protocol/codec";
+import { withoutPrefix } from "../errors";
 import { Batch } from "../protocol/frame";
 import { warn } from "../log";
 import { Transport } from "../transport/transport";
@@ -17,7 +18,7 @@ export function listenInbox(
     try {
       batch = decodeBatch(payload);
     } catch (err) {
-      const why = err instanceof CodecError ? err.message : String(err);
+      const why = err instanceof CodecError ? withoutPrefix(err.message) : String(err);
       warn("bad-batch", `node ${nodeId} dropped an undecodable relay batch (${payload.length} bytes): ${why}`);
       return;
     }

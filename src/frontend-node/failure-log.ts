@@ -1,4 +1,5 @@
 import type { NodeRole } from "../cluster/node-registry";
+import { ClusterOptionsError } from "../errors";
 
 /** A node that left the cluster, as the frontend saw it. */
 export interface NodeFailure {
@@ -34,7 +35,7 @@ export class FailureLog {
   private next = 0;
 
   constructor(private readonly size: number) {
-    if (!Number.isInteger(size) || size < 0) throw new Error(`failuresKept must be a whole number >= 0, got ${size}`);
+    if (!Number.isInteger(size) || size < 0) throw new ClusterOptionsError(`failuresKept must be a whole number >= 0, got ${size}`);
   }
 
   push(failure: NodeFailure): void {

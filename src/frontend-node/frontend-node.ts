@@ -16,6 +16,7 @@ import { sendAsset } from "./static-asset";
 import { STATUS_PAGE_CSP, statusPage } from "./status-page";
 import { statusReport, StatusReport } from "./status-report";
 import type { MetricsSource } from "../metrics/metrics-source";
+import { ClusterOptionsError } from "../errors";
 
 const debug = makeDebug("frontend");
 
@@ -114,14 +115,14 @@ export class FrontendNode {
     });
     if (!this.cluster.clustered) {
       // a private in-memory transport would show this frontend alone: say so instead of listing nothing
-      throw new Error("a frontend-node needs the cluster's Redis: pass `redis` (or set SOCKET_IO_CLUSTER_REDIS_URL)");
+      throw new ClusterOptionsError("a frontend-node needs the cluster's Redis: pass `redis` (or set SOCKET_IO_CLUSTER_REDIS_URL)");
     }
     this.id = newNodeId("frontend");
     this.publicAddress = opts.publicAddress;
     this.corsOrigin = opts.cors ?? "*";
     if (opts.staticDir !== undefined) {
       const dir = resolve(opts.staticDir);
-      if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`staticDir ${opts.staticDir}: not a directory`);
+      if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new ClusterOptionsError(`staticDir ${opts.staticDir}: not a directory`);
       this.staticHandler = createStaticHandler(dir);
     }
     this.addRoutes(opts);
@@ -171,7 +172,7 @@ export class FrontendNode {
   private addRoutes(opts: FrontendOptions): void {
     const base = normalizeBasePath(opts.basePath ?? "/");
     const configUrl = opts.clientConfigUrl ?? `${base}config.js`;
-    if (!configUrl.startsWith("/")) throw new Error(`clientConfigUrl must start with "/", got "${configUrl}"`);
+    if (!configUrl.startsWith("/")) throw new ClusterOptionsError(`clientConfigUrl must start with "/", got "${configUrl}"`);
     const cors = (): Record<string, string> => (this.corsOrigin ? { "Access-Control-Allow-Origin": this.corsOrigin } : {});
 
     this.routes.set(configUrl, (req, res) => sendText(req, res, renderConfigJs(this.view.ioServers(req.method === "GET")), "text/javascript; charset=utf-8", cors()));
@@ -306,7 +307,7 @@ export class FrontendNode {
 
 /** "/", "/x", "/x/" → "/", "/x/", "/x/". */
 function normalizeBasePath(base: string): string {
-  if (!base.startsWith("/")) throw new Error(`basePath must start with "/", got "${base}"`);
+  if (!base.startsWith("/")) throw new ClusterOptionsError(`basePath must start with "/", got "${base}"`);
   return base.endsWith("/") ? base : `${base}/`;
 }
 

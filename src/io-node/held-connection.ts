@@ -2,6 +2,7 @@ import type { Socket as EioSocket } from "engine.io";
 import { Handshake, Payload } from "../protocol/frame";
 import type { Membership, RoomMember } from "./room-index";
 import type { RecoveryWindow } from "./recovery-window";
+import { engineSocketId, requestQuery } from "../socketio-shim";
 
 /** What the io-node remembers of a namespace the client joined, to rejoin it on another app-node. */
 export interface JoinedNamespace {
@@ -68,12 +69,12 @@ export class HeldConnection implements RoomMember {
    * only cost memory).
    */
   handshake(transport: string): Handshake {
-    const req = this.socket.request as EioSocket["request"] & { _query?: Record<string, string> };
+    const req = this.socket.request;
     return {
       protocol: this.socket.protocol,
       headers: req.headers,
       url: req.url ?? "",
-      query: req._query ?? {},
+      query: requestQuery(req),
       method: req.method ?? "GET",
       httpVersion: req.httpVersion,
       rawHeaders: req.rawHeaders,
@@ -85,7 +86,7 @@ export class HeldConnection implements RoomMember {
   }
 
   get id(): string {
-    return (this.socket as unknown as { id: string }).id;
+    return engineSocketId(this.socket);
   }
 
   membership(nsp: string): Membership | undefined {

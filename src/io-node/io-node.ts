@@ -9,7 +9,6 @@ import { CLOSE_WAIT_MS, withTimeout } from "../cluster/with-timeout";
 import { startOrRefuse } from "../cluster/start-or-refuse";
 import { ClusterOptions, newNodeId, resolveClusterOptions, ResolvedClusterOptions } from "../options";
 import type { Transport } from "../transport/transport";
-import WebSocket from "ws";
 import { Batch, BroadcastFlag, CloseDescription, Frame, FrameType, Handshake, Payload, RoomOp } from "../protocol/frame";
 import { attachmentCount, connectPacket, packetJsonBody, packetNamespace, packetType, SioType, trailingOffset } from "../protocol/socketio-peek";
 import { AppLink, FrameSink, LocalAppLink, RemoteAppLink } from "./app-link";
@@ -23,6 +22,7 @@ import type { Move, OwnedConnections } from "./rebalance-plan";
 import { EVERY_ROOM } from "../protocol/presence";
 import { serveClientBundle } from "../http/socket-io-client";
 import { clearTimeout, setTimeout } from "../clock";
+import { websocketFrame } from "../socketio-shim";
 import type { MetricsSample, MetricsSource } from "../metrics/metrics-source";
 
 const debug = makeDebug("io-node");
@@ -265,7 +265,7 @@ export class IoNode extends EventEmitter {
     return this.cluster.transport;
   }
 
-  /** The engine.io socket of a held connection. */
+  /** The engine.io socket of a held connection (for the legacy API). @internal */
   clientSocket(connId: string): EioSocket | undefined {
     return this.held.get(connId)?.socket;
   }
@@ -821,12 +821,6 @@ function closeDescription(description: unknown): CloseDescription | undefined {
   if (description === undefined || description === null) return undefined;
   if (description instanceof Error) return { message: description.message, error: true };
   return { message: typeof description === "string" ? description : JSON.stringify(description), error: false };
-}
-
-/** The websocket frame of an Engine.IO message ("4" + packet), as Engine.IO would build it for each socket. */
-function websocketFrame(packet: string): Buffer[] {
-  const { Sender } = WebSocket as unknown as { Sender: { frame(data: Buffer, opts: object): Buffer[] } };
-  return Sender.frame(Buffer.from("4" + packet), { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true });
 }
 
 /**

@@ -2,6 +2,7 @@ import { EventEmitter } from "events";
 import type { Socket } from "socket.io";
 import { Server } from "../app-node/server";
 import { warn } from "../log";
+import { engineConnectionOf } from "../socketio-shim";
 import { clusterOptionsFrom, LegacyConfig } from "./config";
 import { AppMessageBody, decodeMessage, encodeMessage, IoMessageBody, Recipient, RecipientType, TO_APP_NODES, TO_IO_NODES } from "./messages";
 
@@ -26,7 +27,7 @@ export class AppServer extends EventEmitter {
   }
 
   private clientOf(socket: Socket): IoMessageBody["client"] {
-    const info = (socket.conn as unknown as { clientInfo?: Record<string, unknown> }).clientInfo ?? {};
+    const info = engineConnectionOf(socket).clientInfo ?? {};
     return { ...info, sessionId: socket.id };
   }
 

@@ -1,5 +1,6 @@
 import { EventEmitter } from "events";
 import type { Socket } from "socket.io";
+import { engineConnectionOf } from "../socketio-shim";
 
 /**
  * A client as the original's app-node saw it: `sessionId`, the fields its io-node's
@@ -21,7 +22,7 @@ export class LegacyClient extends EventEmitter {
   constructor(readonly socket: Socket) {
     super();
     this.sessionId = socket.id;
-    const conn = socket.conn as unknown as EventEmitter & { clientInfo?: Record<string, unknown> };
+    const conn = engineConnectionOf(socket);
     this.applyInfo(conn.clientInfo);
     conn.on("client-info", (info: Record<string, unknown>) => this.applyInfo(info));
   }

@@ -3,6 +3,7 @@ import type { Socket } from "socket.io";
 import { Server } from "../app-node/server";
 import { clusterOptionsFrom, LegacyConfig } from "./config";
 import { LegacyClient } from "./legacy-client";
+import { engineConnectionOf } from "../socketio-shim";
 
 /**
  * The original's app-node listener, with the interface of a Socket.IO 0.6 listener. Events:
@@ -36,7 +37,7 @@ export class SocketIoAdapter extends EventEmitter {
       client.emit("disconnect", reason);
       this.emit("clientDisconnect", client);
     });
-    if ((socket.conn as unknown as { rehomed?: boolean }).rehomed) {
+    if (engineConnectionOf(socket).rehomed) {
       this.emit("no-client", client);
       return;
     }

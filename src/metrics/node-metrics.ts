@@ -3,6 +3,7 @@ import { promClient } from "./prom-client";
 import { ClusterMetrics } from "./metrics";
 import type { MetricsSource } from "./metrics-source";
 import { MetricsServer } from "./metrics-server";
+import { ClusterOptionsError } from "../errors";
 
 /**
  * Where the metrics go (see `ClusterOptions.metrics`).
@@ -86,7 +87,7 @@ export function resolveMetrics(port: number | undefined, opts: MetricsOptions | 
   const raw = process.env.SOCKET_IO_CLUSTER_METRICS_PORT;
   if (port === undefined && raw !== undefined && raw !== "") port = Number(raw);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-    throw new Error(`metricsPort must be a port number from 0 to 65535, got ${String(port ?? raw)}`);
+    throw new ClusterOptionsError(`metricsPort must be a port number from 0 to 65535, got ${String(port ?? raw)}`);
   }
   if (port === undefined && !opts?.registry) return undefined;
   return new NodeMetrics(port, opts ?? {});

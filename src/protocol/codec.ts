@@ -1,12 +1,7 @@
 import { Batch, Frame, FrameType, Handshake, Payload, PROTOCOL_VERSION, RoomOp } from "./frame";
+import { CodecError } from "../errors";
 
-/** Thrown when a batch cannot be decoded; the receiver logs it and drops the batch. */
-export class CodecError extends Error {
-  constructor(message: string) {
-    super(`relay codec: ${message}`);
-    this.name = "CodecError";
-  }
-}
+export { CodecError };
 
 const FLAG_BINARY = 1;
 const FLAG_COMPRESS = 2;

@@ -4,25 +4,9 @@
  * start with a message an operator can act on.
  */
 
-/**
- * The error a node's start (`ready()`) rejects with when Redis refuses its user.
- *
- * @example
- * await io.ready().catch((err) => {
- *   if (err instanceof RedisRefusedError) console.error(err.reason, err.message); // "credentials" | "permission"
- *   process.exit(1);
- * });
- */
-export class RedisRefusedError extends Error {
-  /** "credentials" for a wrong user or password, "permission" for what the ACL does not grant. */
-  readonly reason: "credentials" | "permission";
+import { RedisRefusedError } from "../errors";
 
-  constructor(reason: "credentials" | "permission", message: string) {
-    super(message);
-    this.name = "RedisRefusedError";
-    this.reason = reason;
-  }
-}
+export { RedisRefusedError };
 
 const CREDENTIALS = /^(WRONGPASS|NOAUTH)\b|^ERR (invalid password|invalid username-password|AUTH )/;
 const PERMISSION = /^NOPERM\b/;
@@ -39,7 +23,7 @@ export function refusalOf(err: Error): RedisRefusedError | undefined {
   if (err instanceof RedisRefusedError) return err;
   const message = err?.message ?? "";
   if (CREDENTIALS.test(message)) {
-    return new RedisRefusedError("credentials", `socket.io-cluster: Redis refused the credentials (${message})`);
+    return new RedisRefusedError("credentials", `Redis refused the credentials (${message})`);
   }
   if (PERMISSION.test(message)) {
     const command = (err as { command?: { name?: string; args?: unknown[] } }).command;
@@ -47,7 +31,7 @@ export function refusalOf(err: Error): RedisRefusedError | undefined {
     const what = command?.name ? ` may not run ${command.name.toUpperCase()}${key}` : " lacks a permission";
     return new RedisRefusedError(
       "permission",
-      `socket.io-cluster: the Redis user${what} (${message}); grant it the ACL in the README ("TLS and ACL")`,
+      `the Redis user${what} (${message}); grant it the ACL in the README ("TLS and ACL")`,
     );
   }
   return undefined;

@@ -4,6 +4,7 @@
  */
 import { createServer } from "http";
 import { Server, Socket, Namespace, RemoteSocket, BroadcastOperator, DefaultEventsMap } from "socket.io-cluster";
+import { ClusterOptionsError, CodecError, RedisRefusedError, RelayEngine, SocketIoClusterError } from "socket.io-cluster";
 
 interface ClientToServerEvents {
   hello: (name: string, ack: (greeting: string) => void) => void;
@@ -51,4 +52,26 @@ nsp.use((socket, next) => next(socket.handshake.auth.token ? undefined : new Err
 const plain = new Server<DefaultEventsMap>();
 plain.emit("anything", 1, "two");
 void io.handOver;
+
+// the named errors, for callers to catch
+void io.ready().catch((err: unknown) => {
+  if (err instanceof RedisRefusedError) {
+    const reason: "credentials" | "permission" = err.reason;
+    return reason;
+  }
+  const ours: boolean = err instanceof SocketIoClusterError || err instanceof ClusterOptionsError || err instanceof CodecError;
+  return ours;
+});
+
+// members marked @internal are not in the published declarations
+// @ts-expect-error internal: the legacy API's way to the transport
+io._transport();
+declare const engine: RelayEngine;
+// @ts-expect-error internal: the relay engine's write order
+engine._mustWait();
+engine.clients.forEach((conn) => {
+  // @ts-expect-error internal: frames from the io-node
+  conn._onData("4hi");
+  return conn.id;
+});
 export {};
