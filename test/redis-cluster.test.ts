@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import Redis, { Cluster } from "ioredis";
-import { connect, onCleanup } from "./helpers";
+import { connect, onCleanup, waitFor } from "./helpers";
 import { startNode } from "./helpers/browser";
 import { RedisClusterSet } from "./helpers/redis-cluster";
 import { Topology } from "./faults/topology";
@@ -145,6 +145,17 @@ describe("Redis Cluster", function () {
       const [, address] = await ioNode.waitForOutput(/listening on http:\/\/(\S+)/, 15_000);
       const client = await connect(`http://${address}`, { transports: ["websocket"] });
       expect(await client.timeout(5_000).emitWithAck("echo", "after the failover")).to.equal("after the failover");
+      // a room that appears on that io-node now is announced on the failed-over shard's channel:
+      // the app-nodes' sharded subscriptions moved to the new master
+      const got: unknown[] = [];
+      client.on("room-message", (m) => got.push(m));
+      await client.timeout(5_000).emitWithAck("join", "after");
+      const speaker = await connect(`http://${topo.addresses[0]}`, { transports: ["websocket"] });
+      // the speaker's app-node may hear of the room only after its first broadcast: say it again until heard
+      const again = setInterval(() => speaker.emit("to-room", "after", "hello"), 200);
+      onCleanup(() => clearInterval(again), "speaker");
+      await waitFor(() => got.length > 0, 10_000, "a broadcast to the new room");
+      expect(got[0]).to.equal("hello");
       // and the registry takes a new app-node, which every io-node then serves
       const third = await topo.startApp();
       await topo.waitUntilServing(third, 10_000);

@@ -11,7 +11,7 @@ export function isClusterUrlList(url: string): boolean {
 
 /**
  * ioredis Cluster startup nodes and options for a list of node URLs (`redis://` or `rediss://`;
- * `host:port` alone means `redis://host:port`). ioredis uses one set of connection options for
+ * a bare `host:port` takes the first URL's scheme). ioredis uses one set of connection options for
  * every node of a cluster, including those it discovers, so the credentials and TLS of the first
  * URL apply to all of them. Throws on an empty list, a database other than 0 (Redis Cluster has
  * only database 0) or URLs that disagree on the scheme.
@@ -24,7 +24,9 @@ export function isClusterUrlList(url: string): boolean {
 export function parseClusterUrls(urls: string | string[]): { nodes: ClusterNode[]; options: ClusterOptions } {
   const list = (typeof urls === "string" ? urls.split(",") : urls).map((u) => u.trim()).filter((u) => u !== "");
   if (list.length === 0) throw new Error("a Redis Cluster needs at least one node URL");
-  const parsed = list.map((raw) => parseNodeUrl(raw));
+  // a bare host:port takes the scheme of the first URL
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(list[0])?.[1] ?? "redis";
+  const parsed = list.map((raw) => parseNodeUrl(SCHEME.test(raw) ? raw : `${scheme}://${raw}`));
   const [first] = parsed;
   if (parsed.some((p) => p.url.protocol !== first.url.protocol)) {
     throw new Error(`${redactClusterUrls(list.join(","))}: every node of a Redis Cluster must use the same scheme`);
@@ -37,10 +39,12 @@ export function parseClusterUrls(urls: string | string[]): { nodes: ClusterNode[
   return { nodes: parsed.map((p) => ({ host: p.host, port: p.port })), options };
 }
 
+const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+
 function parseNodeUrl(raw: string): { url: URL; host: string; port: number } {
   let url: URL;
   try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `redis://${raw}`);
+    url = new URL(raw);
   } catch {
     throw new Error(`"${redactClusterUrls(raw)}" is not a Redis node URL (redis://host:port)`);
   }
