@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import Redis, { Cluster } from "ioredis";
-import { connect, onCleanup, waitFor } from "./helpers";
+import { connect, onCleanup, once, track, uniquePrefix, waitFor } from "./helpers";
+import { CLUSTER_COMMANDS, clusterAcl } from "./helpers/tls-redis";
 import { startNode } from "./helpers/browser";
 import { RedisClusterSet } from "./helpers/redis-cluster";
 import { Topology } from "./faults/topology";
@@ -10,6 +11,10 @@ import { adapterChannel, CHANNELS, logKey, RedisKeys, sessionKey } from "../src/
 import { parseClusterUrls } from "../src/transport/cluster-url";
 import { createRedisClient } from "../src/transport/redis-client";
 import { redactUrl } from "../src/cli/redact-url";
+import { createIoNode, Server } from "../src";
+
+/** What a node's Redis user needs on a Redis Cluster beyond the single-Redis ACL: sharded pub/sub, and ioredis' slot discovery, ready check, connection names and READONLY on replica connections. */
+const CLUSTER_EXTRA_COMMANDS = ["spublish", "ssubscribe", "sunsubscribe", "cluster|slots", "cluster|info", "client|setname", "readonly"];
 
 describe("Redis Cluster", function () {
   this.timeout(30_000);
@@ -81,6 +86,32 @@ describe("Redis Cluster", function () {
       }
     });
 
+    it("a user confined by the README's ACL (plus the sharded pub/sub and CLUSTER commands) is refused nothing", async () => {
+      const prefix = uniquePrefix("cluster-acl");
+      const commands = [...CLUSTER_COMMANDS, ...CLUSTER_EXTRA_COMMANDS];
+      await set.onEveryNode("ACL", "SETUSER", "app", "on", ">pw", ...clusterAcl(prefix, commands));
+      const redis = set.urls.map((u) => u.replace("redis://", "redis://app:pw@"));
+      const app = track(new Server({ cluster: { redis, prefix } }), "app-node");
+      app.on("connection", (socket) => {
+        socket.on("echo", (v: unknown, ack: (v: unknown) => void) => ack(v));
+        socket.on("join", (room: string, ack: () => void) => {
+          socket.join(room);
+          ack();
+        });
+      });
+      await app.ready();
+      const ioNode = track(createIoNode({ port: 0, redis: redis.join(","), prefix }), "io-node");
+      await ioNode.ready();
+      const client = await connect(`http://${ioNode.address()}`, { transports: ["websocket"] });
+      expect(await client.timeout(5_000).emitWithAck("echo", "granted")).to.equal("granted");
+      await client.timeout(5_000).emitWithAck("join", "r");
+      const heard = once(client, "news", 5_000);
+      app.to("r").emit("news", 1);
+      expect(await heard).to.deep.equal([1]);
+      const denied = (await set.onEveryNode("ACL", "LOG")) as unknown[][];
+      expect(denied.flat(), "ACL LOG of every node").to.deep.equal([]);
+    });
+
     it("a broadcast across 2 io-nodes reaches every client, over sharded pub/sub", async () => {
       const topo = await Topology.start({ redis: set.url, appEnv: { RECOVERY: "1" } });
       const load = await Load.connect(topo, { clients: 6 });
@@ -112,7 +143,7 @@ describe("Redis Cluster", function () {
       load.start();
       await load.ticksReach(15);
       await topo.stopApp(topo.app(await load.driverOwner()), "SIGKILL");
-      const resumed = await load.continues(40).then(
+      const resumed = await load.continues(50).then(
         () => true,
         () => false,
       );

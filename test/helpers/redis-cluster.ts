@@ -71,6 +71,11 @@ export class RedisClusterSet {
     return this.nodes.find((n) => n.port === range[2][1])!;
   }
 
+  /** Runs one command on every node still running (ACL SETUSER is not replicated); resolves with the replies. */
+  async onEveryNode(...args: string[]): Promise<unknown[]> {
+    return Promise.all(this.alive().map((n) => ask(n, ...args)));
+  }
+
   /** `CLUSTER KEYSLOT key`, as Redis computes it. */
   async keySlot(key: string): Promise<number> {
     return Number(await ask(this.alive()[0], "CLUSTER", "KEYSLOT", key));
