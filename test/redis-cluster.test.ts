@@ -162,11 +162,15 @@ describe("Redis Cluster", function () {
       // the master of the registry, the link addresses and the cluster-wide channels: the worst one to lose
       const master = await set.masterOf(new RedisKeys(topo.prefix).nodes);
       await set.killMaster(master);
-      await load.continues(30, load.clients, 15_000);
+      const resumed = await load.continues(30, load.clients, 15_000).then(
+        () => true,
+        () => false,
+      );
       load.stop();
       await load.settle();
-      const figures = load.figures("Redis Cluster master SIGKILL");
-      console.log(`      master SIGKILL: ${JSON.stringify({ events: figures.events, broadcasts: figures.broadcasts, disconnected: figures.clientsDisconnected })}`);
+      // the relay rides on direct links, the registry waits out the failover: as behind Sentinel, nothing is lost
+      const figures = { ...load.figures("Redis Cluster master SIGKILL"), streamResumed: resumed };
+      expectNothingLost(figures, duplicateBound(figures));
       expect(figures.events.ackedNotHandled, "acked client events no app-node handled").to.equal(0);
       // new clients connect, through an io-node started now that finds the cluster from the environment
       const ioNode = startNode(["dist/cli.js", "io-node", "--port", "0", "--host", "127.0.0.1", "--prefix", topo.prefix], {
