@@ -17,7 +17,8 @@
 import type { Clients } from "./clients";
 import type { WorkloadId } from "./config";
 import type { NodeRole, NodeStats } from "./protocol";
-import { sleep, waitUntil, WorkloadResult } from "./results";
+import { WorkloadResult } from "./results";
+import { delay, holds } from "../test/helpers/wait";
 import type { RunningTarget } from "./targets";
 
 export interface IdleOptions {
@@ -35,7 +36,7 @@ const BASE_FRACTION = 1 / 5;
 export async function idle(target: RunningTarget, clients: Clients, o: IdleOptions): Promise<WorkloadResult> {
   const notes: string[] = [];
   const settle = async (n: number) => {
-    if (!(await waitUntil(async () => (await target.sockets()) === n, 20_000, 100))) {
+    if (!(await holds(async () => (await target.sockets()) === n, { timeout: 20_000, every: 100 }))) {
       notes.push(`servers see ${await target.sockets()} of ${n} sockets`);
     }
   };
@@ -47,8 +48,9 @@ export async function idle(target: RunningTarget, clients: Clients, o: IdleOptio
   /** Every process's memory with `held` connections, once the servers have seen them all. */
   const measure = async (held: number): Promise<NodeStats[]> => {
     await settle(held);
-    // let the servers finish what the handshakes started (timers, buffers) before measuring
-    await sleep(500);
+    // a time on purpose: the servers finish what the handshakes started (timers, buffers) before
+    // measuring, and nothing announces that
+    await delay(500);
     return Promise.all(target.processes.map((p) => p.stats(true)));
   };
   if (o.warmup > 0) {

@@ -54,14 +54,3 @@ export function perOp(cpu: CpuSpent, ops: number): WorkloadResult["cpu"] {
   for (const [role, us] of Object.entries(cpu.byRole) as Array<[CpuRole, number]>) byRole[role] = us / ops;
   return { total: cpu.total / ops, byRole, clients: cpu.clients / ops };
 }
-
-export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, everyMs = 50): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  return true;
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

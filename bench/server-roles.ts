@@ -11,6 +11,7 @@ import { createAdapter } from "@socket.io/redis-adapter";
 import Redis from "ioredis";
 import { installApp } from "./app";
 import type { NodeRole, NodeSpec } from "./protocol";
+import { waitFor } from "../test/helpers/wait";
 
 type Library = typeof import("../src");
 
@@ -29,13 +30,6 @@ async function listen(http: HttpServer): Promise<string> {
   return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
 }
 
-async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not ready within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function need<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`this server kind needs ${what}`);
@@ -89,7 +83,7 @@ export async function startNode(spec: NodeSpec, lib: () => Library): Promise<Run
       });
       // every server subscribed: a broadcast from one reaches the others' clients
       const adapter = io.of("/").adapter as unknown as { serverCount(): Promise<number> };
-      await waitUntil("redis-adapter", async () => (await adapter.serverCount()) >= (spec.expectPeers ?? 1));
+      await waitFor(async () => (await adapter.serverCount()) >= (spec.expectPeers ?? 1), { timeout: 15_000, every: 20, what: "redis-adapter peers" });
       return node;
     }
     case "embedded": {
@@ -107,7 +101,7 @@ export async function startNode(spec: NodeSpec, lib: () => Library): Promise<Run
       installApp(io);
       await app.ready();
       const peers = (spec.expectPeers ?? 1) - 1;
-      await waitUntil("app-node peers", () => knowsPeers(io, peers));
+      await waitFor(() => knowsPeers(io, peers), { timeout: 15_000, every: 20, what: "app-node peers" });
       return { role: "app-node", io, sockets: mainSockets(io), close: () => app.close() };
     }
     case "io-node": {
@@ -119,7 +113,7 @@ export async function startNode(spec: NodeSpec, lib: () => Library): Promise<Run
         serveClient: false,
       });
       await node.ready();
-      await waitUntil("io-node sees the app-nodes", () => seesApps(node, spec.expectApps ?? 1));
+      await waitFor(() => seesApps(node, spec.expectApps ?? 1), { timeout: 15_000, every: 20, what: "the io-node to see the app-nodes" });
       return {
         role: "io-node",
         url: `http://${node.address()}`,

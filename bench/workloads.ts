@@ -12,7 +12,8 @@
 import { addCpu, CpuSpent, NO_CPU } from "./cpu";
 import type { WorkloadId } from "./config";
 import type { ConnectResult, EchoResult, ListenResult, PayloadKind } from "./protocol";
-import { perOp, waitUntil, WorkloadContext, WorkloadResult } from "./results";
+import { perOp, WorkloadContext, WorkloadResult } from "./results";
+import { holds } from "../test/helpers/wait";
 import { nowMs, summarize } from "./stats";
 
 const GRACE_MS = 5_000;
@@ -35,7 +36,7 @@ export async function connect(ctx: WorkloadContext, count: number, rounds: numbe
     const r = await clients.run<ConnectResult>({ cmd: "connect", urls: target.urls, count, timeoutMs: 20_000 });
     cpu = addCpu(cpu, await meter.since(before));
     if (r.failed > 0) notes.push(`${r.failed} failed (${r.firstError})`);
-    if (!(await waitUntil(async () => (await target.sockets()) >= r.connected, GRACE_MS))) {
+    if (!(await holds(async () => (await target.sockets()) >= r.connected, { timeout: GRACE_MS, every: 50 }))) {
       notes.push(`servers see ${await target.sockets()} of ${r.connected} sockets`);
     }
     connected += r.connected;
@@ -57,7 +58,7 @@ export async function connect(ctx: WorkloadContext, count: number, rounds: numbe
 /** Disconnects every load client and waits (up to 5 s) until the servers have let go of them. */
 export async function disconnect(ctx: Pick<WorkloadContext, "clients" | "target">): Promise<void> {
   await ctx.clients.run({ cmd: "disconnect" });
-  await waitUntil(async () => (await ctx.target.sockets()) === 0, GRACE_MS);
+  await holds(async () => (await ctx.target.sockets()) === 0, { timeout: GRACE_MS, every: 50 });
 }
 
 /** Closed-loop echo: (a) with a small JSON payload, (d) with a binary one. */

@@ -3,6 +3,7 @@ import type { AddressInfo } from "net";
 import { randomBytes } from "crypto";
 import { Server as SocketIOServer } from "socket.io";
 import { Server as ClusterServer, createIoNode, IoNode } from "../src";
+import { waitFor } from "../test/helpers/wait";
 import type { Scenario, Shared } from "./scenario";
 
 /** A running deployment of one scenario on one target. */
@@ -91,7 +92,7 @@ export const split: Target = {
       createIoNode({ ...engineOptions, ...cluster, port: ports?.[i] ?? 0, host: "127.0.0.1" }),
     );
     await Promise.all([...apps.map((a) => a.ready()), ...ioNodes.map((n) => n.ready())]);
-    await waitUntil(() => apps.every((a) => knowsPeers(a, 1)) && ioNodes.every((n) => seesApps(n, 2)), 5_000);
+    await waitFor(() => apps.every((a) => knowsPeers(a, 1)) && ioNodes.every((n) => seesApps(n, 2)), { what: "the cluster to be ready" });
     return {
       urls: ioNodes.map((n) => `http://${n.address()}`),
       servers: apps as unknown as SocketIOServer[],
@@ -113,12 +114,4 @@ function knowsPeers(app: ClusterServer, n: number): boolean {
 
 function seesApps(node: IoNode, n: number): boolean {
   return (node as unknown as { registry: { alive(role: string): unknown[] } }).registry.alive("app").length >= n;
-}
-
-async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`cluster not ready within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

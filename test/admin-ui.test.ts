@@ -74,7 +74,7 @@ describe("admin UI", function () {
     const target = clients.find((c) => owners.get(c)!.app !== adminApp)!;
     expect(target, "a client of the other app-node").to.exist;
 
-    const joined = waitForEvent(admin, "room_joined", (nsp, room, id) => nsp === "/" && room === "vip" && id === target.id);
+    const joined = once(admin, "room_joined", { match: (nsp, room, id) => nsp === "/" && room === "vip" && id === target.id });
     admin.emit("join", "/", "vip", target.id);
     await joined;
     expect((await whoami(target)).rooms).to.include("vip");
@@ -82,7 +82,7 @@ describe("admin UI", function () {
     admin.emit("emit", "/", "vip", "room-message", "for vip");
     expect((await message)[0]).to.equal("for vip");
 
-    const left = waitForEvent(admin, "room_left", (nsp, room, id) => nsp === "/" && room === "vip" && id === target.id);
+    const left = once(admin, "room_left", { match: (nsp, room, id) => nsp === "/" && room === "vip" && id === target.id });
     admin.emit("leave", "/", "vip", target.id);
     await left;
     expect((await whoami(target)).rooms).not.to.include("vip");
@@ -90,7 +90,7 @@ describe("admin UI", function () {
     // the client forgets its id on disconnect
     const targetId = target.id!;
     const gone = once<[string]>(target, "disconnect");
-    const announced = waitForEvent(admin, "socket_disconnected", (nsp, id) => nsp === "/" && id === targetId);
+    const announced = once(admin, "socket_disconnected", { match: (nsp, id) => nsp === "/" && id === targetId });
     admin.emit("_disconnect", "/", false, targetId);
     expect((await gone)[0]).to.equal("io server disconnect");
     await announced;
@@ -98,20 +98,3 @@ describe("admin UI", function () {
     expect(clients.filter((c) => c !== target).every((c) => c.connected)).to.equal(true);
   });
 });
-
-/** Resolves on the first `event` whose arguments satisfy `match`. */
-function waitForEvent(socket: ClientSocket, event: string, match: (...args: any[]) => boolean, timeoutMs = 5_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const listener = (...args: any[]) => {
-      if (!match(...args)) return;
-      clearTimeout(timer);
-      socket.off(event, listener);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      socket.off(event, listener);
-      reject(new Error(`no matching "${event}" within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.on(event, listener);
-  });
-}

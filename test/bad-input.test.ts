@@ -6,13 +6,21 @@ import { expect } from "chai";
 import Redis from "ioredis";
 import { encodeBatch } from "../src/protocol/codec";
 import { FrameType, PROTOCOL_VERSION } from "../src/protocol/frame";
-import { ClientSocket, ClusterFixture, delay, onCleanup, redisUrl, startCluster, waitFor } from "./helpers";
+import type { IoNode, Server } from "../src";
+import type { NodeRegistry } from "../src/cluster/node-registry";
+import { ClientSocket, ClusterFixture, onCleanup, redisUrl, startCluster, times, waitFor } from "./helpers";
 import { adapterChannel, RedisKeys } from "../src/transport/keys";
 
 function redisClient(): Redis {
   const r = new Redis(redisUrl());
   onCleanup(() => r.quit().catch(() => r.disconnect()), "redis client");
   return r;
+}
+
+/** The membership view of an io-node or an app-node (white-box: its heartbeat reads). */
+function registryOf(node: IoNode | Server): NodeRegistry {
+  const n = node as unknown as { registry?: NodeRegistry; runtime?: { appNode: { registry: NodeRegistry } } };
+  return n.registry ?? n.runtime!.appNode.registry;
 }
 
 async function fixture(): Promise<ClusterFixture> {
@@ -57,8 +65,9 @@ describe("bad input in Redis", () => {
       "app-null": "null",
       "\u0000binary\u00ff": "\u0000\u0001\u0002",
     });
-    // every node reads the registry at each heartbeat (100 ms): let them read it a few times
-    await delay(400);
+    // every node reads the registry at each heartbeat: wait until each has read it after the write
+    // (the second read; the first may have started before)
+    await Promise.all([...fx.ioNodes, ...fx.apps].map((node) => times(registryOf(node), "polled", 2)));
     await stillWorks(fx, clients);
     // the garbage never became a node
     const known = (fx.ioNodes[0] as unknown as { registry: { alive(): Array<{ id: string }> } }).registry

@@ -16,6 +16,7 @@ import {
   makeListener,
   SocketIoAdapter,
 } from "../src";
+import { AnyEmitter, once, waitFor } from "./helpers/wait";
 
 const REDIS = process.env.SOCKET_IO_CLUSTER_TEST_REDIS_URL;
 
@@ -24,11 +25,15 @@ function config(): LegacyConfig {
   return { REDIS_URL: REDIS, PREFIX: `legacy-${randomBytes(4).toString("hex")}`, HEARTBEAT_INTERVAL: 100, NODE_TIMEOUT: 600 };
 }
 
-function next<T = unknown>(emitter: { once(ev: string, fn: (...a: any[]) => void): unknown }, event: string): Promise<T> {
-  return new Promise((resolve) => emitter.once(event, (...args: unknown[]) => resolve((args.length > 1 ? args : args[0]) as T)));
+/** The next `event`: its argument, or its arguments when there are several. */
+function next<T = unknown>(emitter: AnyEmitter, event: string): Promise<T> {
+  return once(emitter, event, { timeout: 10_000 }).then((args) => (args.length > 1 ? args : args[0]) as T);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The app-nodes the io-node of the test sees alive. */
+function aliveApps(ioNode: IoListener): string[] {
+  return (ioNode.server.node as any).registry.alive("app").map((r: { id: string }) => r.id);
+}
 
 describe("legacy 0.6-style API", function () {
   this.timeout(15_000);
@@ -63,7 +68,7 @@ describe("legacy 0.6-style API", function () {
     const l = makeListener(cfg);
     closers.push(() => l.close());
     await l.io.ready();
-    await waitUntil(() => (ioNode.server.node as any).registry.alive("app").some((r: { id: string }) => r.id === l.io.cluster.appNodeId));
+    await waitFor(() => aliveApps(ioNode).includes(l.io.cluster.appNodeId), { what: "the io-node to see the listener" });
     return l;
   }
 
@@ -105,14 +110,14 @@ describe("legacy 0.6-style API", function () {
   it("broadcast, broadcastExcept, broadcastOnly, client.broadcast", async () => {
     const io = await listener();
     const [a, b, c] = [await client(), await client(), await client()];
-    await waitUntil(() => Object.keys(io.clients).length === 3);
+    await waitFor(() => Object.keys(io.clients).length === 3, { timeout: 8_000, what: "the three legacy clients" });
     const inbox = collect([a, b, c]);
 
     io.broadcast("to all but a", a.id!);
     io.broadcastExcept("to all but b", [b.id!]);
     io.broadcastOnly("only c", c.id!);
     io.clients[a.id!].broadcast("from a");
-    await waitUntil(() => inbox.total() === 2 + 2 + 1 + 2);
+    await waitFor(() => inbox.total() === 2 + 2 + 1 + 2, { timeout: 8_000, what: "the messages" });
     expect(inbox.of(a)).to.deep.equal(["to all but b"]);
     expect(inbox.of(b)).to.deep.equal(["to all but a", "from a"]);
     expect(inbox.of(c)).to.deep.equal(["to all but a", "to all but b", "only c", "from a"]);
@@ -121,22 +126,21 @@ describe("legacy 0.6-style API", function () {
   it("channels: subscribeToChannel, broadcastToChannel (listener and client), unsubscribeFromChannel", async () => {
     const io = await listener();
     const [a, b, c] = [await client(), await client(), await client()];
-    await waitUntil(() => Object.keys(io.clients).length === 3);
+    await waitFor(() => Object.keys(io.clients).length === 3, { timeout: 8_000, what: "the three legacy clients" });
     const inbox = collect([a, b, c]);
     io.clients[a.id!].subscribeToChannel("news");
     io.clients[b.id!].subscribeToChannel("news");
-    await sleep(50);
+    // no wait: a join and a broadcast from the same app-node reach the io-node in that order
     io.broadcastToChannel("news", "n1");
     io.broadcastToChannel("news", "n2", a.id!);
     io.clients[b.id!].broadcastToChannel("news", "from b");
-    await waitUntil(() => inbox.total() === 4);
+    await waitFor(() => inbox.total() === 4, { timeout: 8_000, what: "the messages" });
     expect(inbox.of(a)).to.deep.equal(["n1", "from b"]);
     expect(inbox.of(b)).to.deep.equal(["n1", "n2"]);
     expect(inbox.of(c)).to.deep.equal([]);
     io.clients[b.id!].unsubscribeFromChannel("news");
-    await sleep(50);
     io.broadcastToChannel("news", "n3");
-    await waitUntil(() => inbox.total() === 5);
+    await waitFor(() => inbox.total() === 5, { timeout: 8_000, what: "the messages" });
     expect(inbox.of(b)).to.deep.equal(["n1", "n2"]);
     expect(inbox.of(a)).to.deep.equal(["n1", "from b", "n3"]);
   });
@@ -153,7 +157,7 @@ describe("legacy 0.6-style API", function () {
       if (target) target.userId = (message.data as { userId: number }).userId;
     });
     const c = await client();
-    await waitUntil(() => !!io.clients[c.id!]);
+    await waitFor(() => !!io.clients[c.id!], { timeout: 8_000 });
     const legacy = io.clients[c.id!];
     c.send("first");
     await next(legacy, "message");
@@ -161,7 +165,7 @@ describe("legacy 0.6-style API", function () {
     expect(legacy.userId).to.equal(null);
 
     app.createMessage({ userId: 42 }).setType("setUserId").forClient(c.id!).send();
-    await waitUntil(() => ioNode.socketIo.clients[c.id!]?.userId === 42);
+    await waitFor(() => ioNode.socketIo.clients[c.id!]?.userId === 42, { timeout: 8_000 });
     c.send("second");
     await next(legacy, "message");
     expect(legacy.userId).to.equal(42);
@@ -172,7 +176,7 @@ describe("legacy 0.6-style API", function () {
     const app: AppServer = makeAppServer(cfg);
     closers.push(() => app.close());
     await app.whenReady();
-    await waitUntil(() => (ioNode.server.node as any).registry.alive("app").length === 1);
+    await waitFor(() => aliveApps(ioNode).length === 1, { what: "the io-node to see the app server" });
     const connected = next<IoMessageBody>(app, "connection");
     const [a, b] = [await client(), await client()];
     const first = await connected;
@@ -190,10 +194,10 @@ describe("legacy 0.6-style API", function () {
     app.createMessage("not a").forAll().exceptClient(a.id!).send();
     app.createMessage("just a").forClient(a.id!).send();
     app.createMessage().setType("subscribe-to-channel").setData("vip").forClient(b.id!).send();
-    await sleep(100);
+    // no wait: the join and the channel message leave this app-node in that order
     app.createMessage().setData("vip only").forChannel("vip").send();
     app.createMessage().setData("via addRecipient").addRecipient("client", b.id!).send();
-    await waitUntil(() => inbox.total() === 6);
+    await waitFor(() => inbox.total() === 6, { timeout: 8_000, what: "the messages" });
     expect(inbox.of(a)).to.deep.equal(["everyone", "just a"]);
     expect(inbox.of(b)).to.deep.equal(["everyone", "not a", "vip only", "via addRecipient"]);
 
@@ -240,9 +244,10 @@ describe("legacy 0.6-style API", function () {
     await frontend.ready();
     const base = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
     const ioPort = Number(new URL(url).port);
-    let body = "";
-    await waitUntil(() => body.includes(`"port":${ioPort}`), 8_000, async () => {
-      body = await (await fetch(`${base}/servers.js`)).text();
+    const body = await waitFor(async () => (await fetch(`${base}/servers.js`)).text(), {
+      timeout: 8_000,
+      what: "the io-node in /servers.js",
+      accept: (text) => text.includes(`"port":${ioPort}`),
     });
     expect(body).to.match(/^var SOCKET_SERVERS = \[\{"host":"[^"]+","port":\d+\}\];\s*$/);
     // the pages of the server it is mounted on are still served
@@ -252,16 +257,16 @@ describe("legacy 0.6-style API", function () {
   it("no-client: an app-node that takes a client over fires it before the client's next message", async () => {
     const first = await listener();
     const c = await client();
-    await waitUntil(() => !!first.clients[c.id!]);
+    await waitFor(() => !!first.clients[c.id!], { timeout: 8_000 });
     const second = await listener();
     const seen: unknown[] = [];
     second.on("no-client", (legacy: LegacyClient) => legacy.on("message", (m) => seen.push(m)));
     second.on("connection", () => seen.push("unexpected connection event"));
     await first.io.handOver();
+    await waitFor(() => !aliveApps(ioNode).includes(first.io.cluster.appNodeId), { what: "the io-node to see the first app-node leave" });
     // the client keeps its connection; its next message reaches the new app-node's handlers
-    await sleep(100);
     c.send("after the move");
-    await waitUntil(() => seen.length > 0);
+    await waitFor(() => seen.length > 0, { timeout: 8_000 });
     expect(seen).to.deep.equal(["after the move"]);
   });
 });
@@ -273,12 +278,4 @@ function collect(sockets: ClientSocket[]) {
     of: (s: ClientSocket) => got.get(s)!,
     total: () => [...got.values()].reduce((n, l) => n + l.length, 0),
   };
-}
-
-async function waitUntil(check: () => boolean, timeoutMs = 8_000, refresh?: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((await refresh?.(), !check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(20);
-  }
 }

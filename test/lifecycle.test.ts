@@ -2,7 +2,9 @@ import { expect } from "chai";
 import { randomBytes } from "crypto";
 import { io as ioc, Socket as ClientSocket } from "socket.io-client";
 import { createIoNode, IoNode, Server } from "../src";
+import { redisClient, waitFor } from "./helpers";
 import { killAll, NodeProcess, spawnNode, whoami } from "./helpers/processes";
+import { RedisKeys, sessionKey } from "../src/transport/keys";
 
 const REDIS = process.env.SOCKET_IO_CLUSTER_TEST_REDIS_URL;
 const TIMINGS = { heartbeatInterval: 100, nodeTimeout: 600 };
@@ -88,14 +90,17 @@ describe("node lifecycle", function () {
       if ((await whoami(candidate)).app !== before.app) other = candidate;
     }
     expect(other, "a client owned by the surviving app-node").to.exist;
-    await sleepMs(300); // let the owner snapshot the session (every heartbeat interval)
+    // the owner snapshots the session every heartbeat interval: recovery needs the snapshot in Redis
+    const { _pid: pid } = client as unknown as { _pid: string };
+    const redis = redisClient();
+    await waitFor(() => redis.exists(new RedisKeys(p).scope(sessionKey(pid))), { timeout: 5_000, what: "the session snapshot" });
     const received: unknown[] = [];
     client.on("room-message", (m) => received.push(m));
     let reconnects = 0;
     client.on("connect", () => reconnects++);
     await doomed.kill("SIGKILL");
     other!.emit("to-room", "lobby", "while you were away");
-    await waitUntil(() => received.length > 0, 10_000);
+    await waitFor(() => received.length > 0, { timeout: 10_000, what: "the missed broadcast" });
     const after = await whoami(client);
     expect(after.app).to.not.equal(before.app);
     expect(after.id).to.equal(before.id);
@@ -133,7 +138,7 @@ describe("node lifecycle", function () {
     clients.push(client);
     expect((await app.fetchSockets()).length).to.equal(1);
     await ioNode.kill("SIGKILL");
-    await waitUntil(() => reasons.length === 1, 10_000);
+    await waitFor(() => reasons.length === 1, { timeout: 10_000, what: "the disconnect of the io-node's socket" });
     expect(reasons).to.deep.equal(["transport close"]);
     expect((await app.fetchSockets()).length).to.equal(0);
     expect(app.engine.clientsCount).to.equal(0);
@@ -144,8 +149,11 @@ describe("node lifecycle", function () {
     const ioNode = createIoNode({ port: 0, redis: REDIS!, prefix: p, ...TIMINGS });
     closers.push(() => ioNode.close());
     await ioNode.ready();
-    const pending = connect(ioNode.address()!, { timeout: 20_000 });
-    await sleepMs(300);
+    let connected = false;
+    const pending = connect(ioNode.address()!, { timeout: 20_000 }).then((c) => ((connected = true), c));
+    // the io-node holds the connection before any app-node exists
+    await waitFor(() => ioNode.connectionsCount === 1, { what: "the io-node to hold the connection" });
+    expect(connected).to.equal(false);
     const app = await spawnNode("app-node", env(p));
     const client = await pending;
     clients.push(client);
@@ -156,24 +164,12 @@ describe("node lifecycle", function () {
     const { client, doomed, survivor } = await clusterWithDoomedOwner(prefix());
     // SIGTERM without a handler: the process ends at once, like a deploy that just stops the old code
     await doomed.kill("SIGTERM");
-    await waitUntil(async () => (await whoami(client).catch(() => undefined))?.app !== doomed.id, 10_000);
+    await waitFor(async () => (await whoami(client).catch(() => undefined))?.app !== doomed.id, { timeout: 10_000, what: "a new owner" });
     expect((await whoami(client)).app).to.equal(survivor.id);
   });
 });
 
 async function waitForApps(ioNode: IoNode, n: number): Promise<void> {
   const registry = (ioNode as unknown as { registry: { alive(role: string): unknown[] } }).registry;
-  await waitUntil(() => registry.alive("app").length >= n, 10_000);
-}
-
-function sleepMs(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleepMs(50);
-  }
+  await waitFor(() => registry.alive("app").length >= n, { timeout: 10_000, what: `the io-node to see ${n} app-nodes` });
 }

@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import { NodeRecord, NodeRegistry } from "../src/cluster/node-registry";
 import { MemoryTransport } from "../src/transport/memory";
+import { once, times } from "./helpers/wait";
 
 function registry(transport: MemoryTransport, id: string, role: "io" | "app", opts = { heartbeatInterval: 50, nodeTimeout: 400 }) {
   return new NodeRegistry(transport, () => ({ id, role, connections: 0, messages: 0 }), opts);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("node registry", () => {
   const started: NodeRegistry[] = [];
@@ -33,9 +33,10 @@ describe("node registry", () => {
     expect(a.alive("app").map((r) => r.id)).to.deep.equal(["b"]);
     // b stops beating without a word (a crash): a notices after the timeout, not before
     (b as unknown as { timer: NodeJS.Timeout }).timer && clearInterval((b as unknown as { timer: NodeJS.Timeout }).timer);
-    await sleep(150);
+    // a's next read of the registry sees b's record standing still, and b is not dead yet
+    await once(a, "polled");
     expect(downs).to.have.length(0);
-    await sleep(500);
+    await once(a, "down", { timeout: 2_000, what: "b to be judged dead" });
     expect(downs.map((r) => r.id)).to.deep.equal(["b"]);
   });
 
@@ -64,8 +65,9 @@ describe("node registry", () => {
     await t.removeNode("b");
     await a.poll();
     expect(downs).to.deep.equal([]);
-    // b's next heartbeat writes its record again and it stays alive
-    await sleep(200);
+    // b's next heartbeat writes its record again and it stays alive: b beats before each of its
+    // reads, so its second read after the removal follows a heartbeat written after it
+    await times(b, "polled", 2);
     await a.poll();
     expect(downs).to.deep.equal([]);
     expect(a.isAlive("b")).to.equal(true);

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { io as ioc, Socket as ClientSocket } from "socket.io-client";
 import { createIoNode, IoNode, Server } from "../src";
+import { delay } from "./helpers/wait";
 import { OwnRedis } from "./helpers/redis-server";
 
 describe("a Redis that goes away", function () {
@@ -36,7 +37,8 @@ describe("a Redis that goes away", function () {
     await redis.kill();
     // sent while Redis is away: it waits in the node's queue instead of being lost
     const during = client.timeout(20_000).emitWithAck("echo", "during");
-    await new Promise((r) => setTimeout(r, 1_500));
+    // the outage's length, not a wait for anything: longer than nodeTimeout on purpose
+    await delay(1_500);
     await redis.restart();
 
     expect(await during).to.equal("during");

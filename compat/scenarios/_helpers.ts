@@ -26,23 +26,3 @@ export function refused(c: ClientSocket): Promise<Record<string, unknown>> {
     );
   });
 }
-
-/** Polls until `get` returns something other than undefined, for at most `timeoutMs`. */
-export async function until<T>(get: () => T | undefined, what: string, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = get();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** Polls until `check` returns a truthy value (the scenario's own timeout bounds the wait). */
-export async function untilTruthy<T>(check: () => T | undefined): Promise<T> {
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -2,7 +2,7 @@ import type { Socket } from "socket.io";
 import type { Socket as ClientSocket } from "socket.io-client";
 import type { CompatContext, Shared } from "../scenario";
 import { scenarios } from "../scenario";
-import { untilTruthy } from "./_helpers";
+import { waitFor } from "../../test/helpers/wait";
 
 /** Catch-all listeners of the server-side socket, recorded in `shared[<client name>]`. */
 
@@ -137,11 +137,11 @@ export default scenarios("any", [
       await clients[0].emitWithAck("go");
       await Promise.all(barriers);
       // the barrier went through every socket's outgoing listener before it was written
-      await untilTruthy(() => specs.every((s) => ctx.shared[s.name]?.some((e: unknown[]) => e[0] === "barrier")));
+      await waitFor(() => specs.every((s) => ctx.shared[s.name]?.some((e: unknown[]) => e[0] === "barrier")));
       ctx.servers[0].to("r2").emit("from-server-0");
       ctx.servers[0].emit("barrier-2");
       await Promise.all(clients.map((c) => new Promise((r) => c.on("barrier-2", r))));
-      await untilTruthy(() => specs.every((s) => ctx.shared[s.name]?.some((e: unknown[]) => e[0] === "barrier-2")));
+      await waitFor(() => specs.every((s) => ctx.shared[s.name]?.some((e: unknown[]) => e[0] === "barrier-2")));
       return Object.fromEntries(specs.map((s) => [s.name, ctx.shared[s.name]]));
     },
   },

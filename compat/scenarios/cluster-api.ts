@@ -2,7 +2,7 @@ import type { Server } from "socket.io";
 import type { Socket as ClientSocket } from "socket.io-client";
 import type { CompatContext, Shared } from "../scenario";
 import { scenarios } from "../scenario";
-import { untilTruthy } from "./_helpers";
+import { waitFor } from "../../test/helpers/wait";
 
 /**
  * Server-side cluster API (fetchSockets, RemoteSocket, socketsJoin/Leave, disconnectSockets,
@@ -99,11 +99,8 @@ function names(list: AnySocket[]): string[] {
 
 /** Until every app-node's adapter of `nsp` knows the others (always true on one server). */
 async function peersKnown(ctx: CompatContext, nsp = "/"): Promise<void> {
-  for (;;) {
-    const counts = await Promise.all(ctx.servers.map((s) => s.of(nsp).adapter.serverCount()));
-    if (counts.every((n) => n >= ctx.servers.length)) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  const known = async () => (await Promise.all(ctx.servers.map((s) => s.of(nsp).adapter.serverCount()))).every((n) => n >= ctx.servers.length);
+  await waitFor(known, { what: `the adapters of ${nsp} to know each other` });
 }
 
 /** Resolves with the disconnect reason of each named client, once `count` of them disconnected. */
@@ -223,8 +220,8 @@ export default scenarios("cluster-api", [
       }
       const client = await gone;
       const server = {
-        a: await untilTruthy(() => ctx.shared["server:a"]),
-        c: await untilTruthy(() => ctx.shared["server:c"]),
+        a: await waitFor(() => ctx.shared["server:a"]),
+        c: await waitFor(() => ctx.shared["server:c"]),
       };
       const stillThere = names(await io.fetchSockets());
       for (const { name, c } of clients) if (name === "b" || name === "d") await c.emitWithAck("ping");
@@ -327,9 +324,9 @@ export default scenarios("cluster-api", [
       io.except("r1").disconnectSockets(true);
       const hard = await second;
       const server = {
-        b: await untilTruthy(() => ctx.shared["server:b"]),
-        c: await untilTruthy(() => ctx.shared["server:c"]),
-        d: await untilTruthy(() => ctx.shared["server:d"]),
+        b: await waitFor(() => ctx.shared["server:b"]),
+        c: await waitFor(() => ctx.shared["server:c"]),
+        d: await waitFor(() => ctx.shared["server:d"]),
       };
       const left = names(await io.fetchSockets());
       await clients[0].c.emitWithAck("ping");
@@ -359,11 +356,11 @@ export default scenarios("cluster-api", [
       io.serverSideEmit("hello", 1, { two: [2] }, "three");
       io.serverSideEmit("done");
       // serverSideEmit messages keep their order: "done" arriving means "hello" has
-      await untilTruthy(() => ctx.shared.received.filter((r: { done?: boolean }) => r.done).length >= others || others === 0);
+      await waitFor(() => ctx.shared.received.filter((r: { done?: boolean }) => r.done).length >= others || others === 0);
       const fromServer0 = ctx.shared.received.splice(0);
       const c = await ctx.connect();
       await c.emitWithAck("trigger");
-      await untilTruthy(() => ctx.shared.received.filter((r: { done?: boolean }) => r.done).length >= others || others === 0);
+      await waitFor(() => ctx.shared.received.filter((r: { done?: boolean }) => r.done).length >= others || others === 0);
       const fromHandler = ctx.shared.received.splice(0);
       const check = (list: Array<{ appIndex: number; args?: unknown[] }>, sender: number | undefined) => ({
         senderReceivedIt: list.some((r) => r.appIndex === sender),

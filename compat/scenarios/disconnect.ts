@@ -2,7 +2,8 @@ import type { Server, Socket as ServerSocket } from "socket.io";
 import { Manager, Socket as ClientSocket } from "socket.io-client";
 import type { Shared } from "../scenario";
 import { scenarios } from "../scenario";
-import { ask, connected, until } from "./_helpers";
+import { ask, connected } from "./_helpers";
+import { waitFor } from "../../test/helpers/wait";
 
 /** The parts of the client's Engine.IO socket these scenarios poke at. */
 interface ClientEngine {
@@ -45,7 +46,7 @@ function recordDisconnects(io: Server, shared: Shared, nsps: string[] = ["/"]): 
 
 /** Waits until the server logged `n` "disconnect" entries, then returns the log. */
 async function serverLog(shared: Shared, n = 1): Promise<string[]> {
-  await until(() => (shared.log.filter((l: string) => l.includes(" disconnect: ")).length >= n ? true : undefined), "server disconnect");
+  await waitFor(() => shared.log.filter((l: string) => l.includes(" disconnect: ")).length >= n, { what: "server disconnect" });
   return [...shared.log];
 }
 
@@ -259,7 +260,7 @@ export default scenarios("disconnect", [
       for (const [label, trigger] of Object.entries(triggers)) {
         const c = await ctx.connect("/", { transports: ["websocket"], auth: { label } });
         trigger(c);
-        await until(() => ctx.shared.descriptions[label], `disconnect of ${label}`);
+        await waitFor(() => ctx.shared.descriptions[label], { what: `disconnect of ${label}` });
       }
       return ctx.shared.descriptions;
     },
@@ -288,7 +289,7 @@ export default scenarios("disconnect", [
     async run(ctx) {
       const c = await ctx.connect();
       c.disconnect();
-      await until(() => ctx.shared.disconnect, "server disconnect");
+      await waitFor(() => ctx.shared.disconnect, { what: "server disconnect" });
       return { disconnecting: ctx.shared.disconnecting, disconnect: ctx.shared.disconnect };
     },
   },

@@ -1,4 +1,5 @@
 import type { Socket as ClientSocket } from "socket.io-client";
+import { waitFor } from "../../test/helpers/wait";
 import { scenarios } from "../scenario";
 
 /** Resolves with the arguments of the next `event` on `socket`. */
@@ -266,10 +267,7 @@ export default scenarios("emit", [
       c.emit("send-many", 300);
       await end;
       // the server's acknowledgements are emitted after "end": wait for all 100 of them
-      await new Promise<void>((resolve) => {
-        const check = () => (seen.length >= 100 ? resolve() : setTimeout(check, 10));
-        check();
-      });
+      await waitFor(() => seen.length >= 100, { what: "the server's 100 acknowledgements" });
       return { serverReceived, clientAcksInOrder: acks, clientReceived, serverAcksInOrder: seen };
     },
   },

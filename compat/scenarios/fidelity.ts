@@ -7,7 +7,8 @@
 import type { Server as SocketIOServer } from "socket.io";
 import type { Socket as ClientSocket } from "socket.io-client";
 import { scenarios } from "../scenario";
-import { ask, connected, until } from "./_helpers";
+import { ask, connected } from "./_helpers";
+import { waitFor } from "../../test/helpers/wait";
 import { httpRequest, RawPolling, statusAndBody } from "./wire";
 
 /** The engine options an app reads most, as `io.engine.opts` shows them. */
@@ -211,7 +212,7 @@ export default [
             }),
           );
         }
-        await until(() => (first.connected ? undefined : true), "the first client to be disconnected");
+        await waitFor(() => !first.connected, { what: "the first client to be disconnected" });
         return { before, after };
       },
     },

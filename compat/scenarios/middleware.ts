@@ -1,10 +1,7 @@
 import { Manager, Socket as ClientSocket } from "socket.io-client";
 import { scenarios } from "../scenario";
+import { delay } from "../../test/helpers/wait";
 import { ask, connected, refused } from "./_helpers";
-
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 function withError(message: string, data?: unknown): Error {
   const err = new Error(message) as Error & { data?: unknown };

@@ -1,7 +1,7 @@
 import { createHash } from "crypto";
 import type { Socket as ClientSocket } from "socket.io-client";
 import { scenarios } from "../scenario";
-import { untilTruthy } from "./_helpers";
+import { waitFor } from "../../test/helpers/wait";
 
 /** A payload described by size and digest, so that large ones stay readable in the report. */
 function digest(value: unknown): unknown {
@@ -82,7 +82,7 @@ export default scenarios("payloads", [
       const closed = new Promise((r) => a.once("disconnect", (reason) => r(reason)));
       a.emit("msg", "y".repeat(20_000));
       const clientReason = await closed;
-      const serverReason = await untilTruthy(() => ctx.shared["server:a"]);
+      const serverReason = await waitFor(() => ctx.shared["server:a"]);
       const otherStillWorks = await b.emitWithAck("msg", "z".repeat(100));
       return { underLimit, clientReason, serverReason, otherStillWorks, otherConnected: b.connected, bServerReason: ctx.shared["server:b"] ?? null };
     },
@@ -104,7 +104,7 @@ export default scenarios("payloads", [
       const closed = new Promise((r) => a.once("disconnect", (reason) => r(reason)));
       a.emit("msg", "y".repeat(20_000));
       const clientReason = await closed;
-      const serverReason = await untilTruthy(() => ctx.shared["server:a"]);
+      const serverReason = await waitFor(() => ctx.shared["server:a"]);
       const otherStillWorks = await b.emitWithAck("msg", "z".repeat(100));
       return { underLimit, clientReason, serverReason, otherStillWorks, otherConnected: b.connected, bServerReason: ctx.shared["server:b"] ?? null };
     },
@@ -124,7 +124,7 @@ export default scenarios("payloads", [
       const closed = new Promise((r) => a.once("disconnect", (reason) => r(reason)));
       a.emit("bin", Buffer.alloc(20_000, 2));
       const clientReason = await closed;
-      return { underLimit, clientReason, serverReason: await untilTruthy(() => ctx.shared.serverReason) };
+      return { underLimit, clientReason, serverReason: await waitFor(() => ctx.shared.serverReason) };
     },
   },
   {

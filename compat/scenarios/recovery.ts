@@ -7,7 +7,8 @@ import type { Server as SocketIOServer, Socket as ServerSocket, ServerOptions } 
 import type { Socket as ClientSocket } from "socket.io-client";
 import type { CompatContext, Shared } from "../scenario";
 import { scenarios } from "../scenario";
-import { list, sleep, until } from "./wire";
+import { list, until } from "./wire";
+import { delay as sleep, holds } from "../../test/helpers/wait";
 
 const FAST_RECONNECT = { reconnection: true, reconnectionDelay: 100, reconnectionDelayMax: 100, randomizationFactor: 0 };
 
@@ -390,12 +391,7 @@ export default scenarios("recovery", [
       recording(c, got);
       const firstId = await firstSession(ctx, c, got);
       ctx.servers[ctx.servers.length - 1].in(c.id!).socketsJoin("room2");
-      let joined = false;
-      for (let i = 0; i < 100 && !joined; i++) {
-        const s = (await c.emitWithAck("state")) as { rooms: string[] };
-        joined = s.rooms.includes("room2");
-        if (!joined) await sleep(20);
-      }
+      const joined = await holds(async () => ((await c.emitWithAck("state")) as { rooms: string[] }).rooms.includes("room2"), { timeout: 2_000, every: 20 });
       const gone = nextDisconnect(c);
       c.io.engine.close();
       await gone;

@@ -1,7 +1,7 @@
 import type { Socket } from "socket.io";
 import type { Shared } from "../scenario";
 import { scenarios } from "../scenario";
-import { untilTruthy } from "./_helpers";
+import { waitFor } from "../../test/helpers/wait";
 
 /** The rooms of a socket, sorted, its own id shown as "<self>" and other ids as "<id:name>". */
 function roomsOf(socket: Socket, shared?: Shared): string[] {
@@ -106,8 +106,8 @@ export default scenarios("rooms", [
       const b = await ctx.connect("/", { auth: { name: "b" } });
       const before = await b.emitWithAck("count", "room1");
       a.disconnect();
-      const disconnecting = await untilTruthy(() => ctx.shared["a:disconnecting"]);
-      const disconnect = await untilTruthy(() => ctx.shared["a:disconnect"]);
+      const disconnecting = await waitFor(() => ctx.shared["a:disconnecting"]);
+      const disconnect = await waitFor(() => ctx.shared["a:disconnect"]);
       const after = await b.emitWithAck("count", "room1");
       const afterRoom2 = await b.emitWithAck("count", "room2");
       return { before, disconnecting, disconnect, after, afterRoom2 };
@@ -130,7 +130,7 @@ export default scenarios("rooms", [
     async run(ctx) {
       const a = await ctx.connect("/", { auth: { name: "a" } });
       a.disconnect();
-      const gone = await untilTruthy(() => ctx.shared.soloGone);
+      const gone = await waitFor(() => ctx.shared.soloGone);
       const sockets = await ctx.servers[0].in("solo").fetchSockets();
       const all = await ctx.servers[0].fetchSockets();
       return { gone, inSolo: sockets.length, all: all.length };
@@ -162,7 +162,7 @@ export default scenarios("rooms", [
       await a.emitWithAck("leave", "r1");
       await a.emitWithAck("leave", "never-joined");
       a.disconnect();
-      await untilTruthy(() => ctx.shared.events.some((e: string[]) => e[0] === "disconnect"));
+      await waitFor(() => ctx.shared.events.some((e: string[]) => e[0] === "disconnect"));
       return ctx.shared.events;
     },
   },
@@ -202,7 +202,7 @@ export default scenarios("rooms", [
       await c.emitWithAck("join", "shared");
       b.disconnect();
       c.disconnect();
-      await untilTruthy(() => ctx.shared.gone === 2);
+      await waitFor(() => ctx.shared.gone === 2);
       return ctx.shared.joins;
     },
   },

@@ -1,7 +1,8 @@
 import type { Server, Socket as ServerSocket } from "socket.io";
 import type { Socket as ClientSocket } from "socket.io-client";
 import { scenarios } from "../scenario";
-import { ask, until } from "./_helpers";
+import { ask } from "./_helpers";
+import { waitFor } from "../../test/helpers/wait";
 
 /** The message `fn` throws, or "no throw". */
 function thrown(fn: () => unknown): string {
@@ -263,7 +264,7 @@ export default scenarios("server-api", [
       const c = await ctx.connect("/", { transports: ["websocket"] });
       const result = await ask(c, "hello", "from client");
       c.disconnect();
-      return { ...result, connClose: await until(() => ctx.shared.connClose, "conn close") };
+      return { ...result, connClose: await waitFor(() => ctx.shared.connClose, { what: "conn close" }) };
     },
   },
 ]);

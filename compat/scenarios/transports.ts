@@ -4,8 +4,10 @@
  */
 import type { Server as SocketIOServer, Socket as ServerSocket } from "socket.io";
 import type { Socket as ClientSocket } from "socket.io-client";
-import { scenarios, Shared } from "../scenario";
-import { engineUrl, httpRequest, list, RawPolling, RawWs, statusAndBody, until, sleep, wsOutcome } from "./wire";
+import { CompatContext, scenarios, Shared } from "../scenario";
+import { AnyEmitter, once } from "../../test/helpers/wait";
+import { connected } from "./_helpers";
+import { engineUrl, httpRequest, list, RawPolling, RawWs, statusAndBody, until, wsOutcome } from "./wire";
 
 /** Server side: records the transport at connection and answers "which" with the current one. */
 function transportServer(io: SocketIOServer, shared: Shared, opts: { events?: boolean } = {}): void {
@@ -24,6 +26,17 @@ function engineOf(c: ClientSocket): { transport: { name: string }; once(ev: stri
   return c.io.engine as unknown as { transport: { name: string }; once(ev: string, fn: (...a: any[]) => void): void };
 }
 
+/**
+ * A connected client with the upgrades its handshake offered: with none offered the client never
+ * probes, so what it runs on once connected is what it stays on (no time to wait out).
+ */
+async function connectedWithUpgrades(ctx: CompatContext, opts: Record<string, unknown> = {}): Promise<{ c: ClientSocket; upgrades: string[] }> {
+  const c = ctx.client("/", opts);
+  const handshake = once<[{ upgrades: string[] }]>(c.io.engine as unknown as AnyEmitter, "handshake");
+  await connected(c);
+  return { c, upgrades: (await handshake)[0].upgrades };
+}
+
 function outcome(c: ClientSocket): Promise<string> {
   return new Promise((resolve) => {
     c.once("connect", () => resolve("connected"));
@@ -36,9 +49,9 @@ export default scenarios("transports", [
     name: "polling only",
     setup: (io, shared) => transportServer(io, shared),
     async run(ctx) {
+      // a polling-only client never probes: the later round trip is on polling too
       const c = await ctx.connect("/", { transports: ["polling"] });
       const server = await c.emitWithAck("which");
-      await sleep(300);
       return { client: engineOf(c).transport.name, server, later: await c.emitWithAck("which"), log: ctx.shared.log };
     },
   },
@@ -118,9 +131,8 @@ export default scenarios("transports", [
     serverOptions: { allowUpgrades: false },
     setup: (io, shared) => transportServer(io, shared),
     async run(ctx) {
-      const c = await ctx.connect("/");
-      await sleep(500);
-      return { client: engineOf(c).transport.name, server: await c.emitWithAck("which"), log: ctx.shared.log };
+      const { c, upgrades } = await connectedWithUpgrades(ctx);
+      return { upgrades, client: engineOf(c).transport.name, server: await c.emitWithAck("which"), log: ctx.shared.log };
     },
   },
   {
@@ -184,9 +196,8 @@ export default scenarios("transports", [
       const out: Record<string, unknown> = {};
       out.rawWebsocket = await wsOutcome(engineUrl(ctx.url(0).replace(/^http/, "ws"), "EIO=4&transport=websocket"));
       out.websocketClient = await outcome(ctx.client("/", { transports: ["websocket"] }));
-      const c = await ctx.connect("/");
-      await sleep(300);
-      out.defaultClient = { client: engineOf(c).transport.name, server: await c.emitWithAck("which") };
+      const { c, upgrades } = await connectedWithUpgrades(ctx);
+      out.defaultClient = { upgrades, client: engineOf(c).transport.name, server: await c.emitWithAck("which") };
       out.log = ctx.shared.log;
       return out;
     },

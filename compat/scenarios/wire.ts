@@ -8,6 +8,7 @@
 import { request } from "http";
 import WebSocket from "ws";
 import type { Server as SocketIOServer, Socket as ServerSocket } from "socket.io";
+import { holds } from "../../test/helpers/wait";
 import { scenarios, Shared } from "../scenario";
 
 // ---------------------------------------------------------------------------------------------
@@ -210,8 +211,7 @@ export class RawWs {
 
   /** Resolves with the close code, or "open" when it is still open after `timeoutMs`. */
   async closed(timeoutMs = 2_000): Promise<number | "open"> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.isClosed && Date.now() < deadline) await sleep(20);
+    await until(() => this.isClosed, timeoutMs);
     return this.closeInfo?.code ?? (this.isClosed ? -1 : "open");
   }
 
@@ -263,18 +263,12 @@ export function maskIds(p: unknown): unknown {
   return p.replace(/"sid":"[^"]*"/g, '"sid":"<sid>"').replace(/"pid":"[^"]*"/g, '"pid":"<pid>"');
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Waits until `check()` holds (true) or `timeoutMs` passed (false). */
-export async function until(check: () => boolean, timeoutMs = 3_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) return false;
-    await sleep(10);
-  }
-  return true;
+/**
+ * Whether `check()` holds within `timeoutMs` (a timeout is an outcome to compare between targets,
+ * not an error).
+ */
+export function until(check: () => boolean, timeoutMs = 3_000): Promise<boolean> {
+  return holds(check, { timeout: timeoutMs });
 }
 
 /** `shared[key]` as an array, created once (setup runs on every app-node with the same `shared`). */

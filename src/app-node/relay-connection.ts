@@ -2,13 +2,13 @@ import { EventEmitter } from "events";
 import { CloseDescription, Handshake, Payload, RoomOp } from "../protocol/frame";
 import { IoLink } from "./io-link";
 
+/** Shared by every connection an io-node adds nothing about (replaced, never changed in place). */
+const NO_CLIENT_INFO: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
 /**
  * What Socket.IO reads of `conn.request` to build `socket.handshake`, and what an application may
  * read there. One per connection, so what is rarely read (the raw header lines) stays compact.
  */
-/** Shared by every connection an io-node adds nothing about (replaced, never changed in place). */
-const NO_CLIENT_INFO: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
-
 export class RelayedRequest {
   readonly method: string;
   readonly httpVersion?: string;
@@ -44,6 +44,12 @@ export class RelayedRequest {
  * An app-node's stand-in for an Engine.IO connection held by an io-node. It offers what Socket.IO's
  * `Client` uses of an Engine.IO socket (id, request, remoteAddress, protocol, readyState,
  * transport, write, close and the data/close/upgrade events), so the real Socket.IO code runs on it.
+ * On a clustered server it is what `socket.conn` is.
+ *
+ * @example
+ * io.on("connection", (socket) => {
+ *   console.log(socket.conn.id, socket.conn.transport.name, "held by", socket.conn.ioNodeId);
+ * });
  */
 export class RelayConnection extends EventEmitter {
   readonly request: RelayedRequest;
@@ -76,7 +82,13 @@ export class RelayConnection extends EventEmitter {
     this.rehomed = handshake.rehomed === true;
   }
 
-  /** The io-node that holds the client connection. */
+  /**
+   * The io-node that holds the client connection.
+   *
+   * @example
+   * // TypeScript types socket.conn as Engine.IO's socket
+   * socket.data.ioNode = (socket.conn as unknown as RelayConnection).ioNodeId;
+   */
   get ioNodeId(): string {
     return this.link.ioNodeId;
   }
@@ -109,7 +121,12 @@ export class RelayConnection extends EventEmitter {
     else this.link.rooms(this.id, nsp, sid, op, rooms);
   }
 
-  /** Alias of `write`, as on Engine.IO sockets. */
+  /**
+   * Alias of {@link write}, as on Engine.IO sockets.
+   *
+   * @example
+   * conn.send("2[\"hello\"]", { compress: false });
+   */
   send(data: Payload, opts?: { compress?: boolean; volatile?: boolean }): this {
     return this.write(data, opts);
   }
@@ -117,6 +134,9 @@ export class RelayConnection extends EventEmitter {
   /**
    * Closes the client connection on its io-node; with `discard`, at once, dropping what is not
    * sent yet (as Engine.IO's server does when it shuts down).
+   *
+   * @example
+   * socket.on("kick-me", () => socket.conn.close()); // every socket of the connection disconnects
    */
   close(discard = false): this {
     if (this.readyState !== "open") return this;

@@ -12,7 +12,12 @@ const ENGINE_EVENTS = new Set<string | symbol>(["headers", "initial_headers", "c
 /**
  * What a Socket.IO `Server` is bound to on an app-node, in place of an Engine.IO server: it emits
  * `connection` with a {@link RelayConnection} for each client connection this app-node owns,
- * wherever the io-node that holds it runs.
+ * wherever the io-node that holds it runs. On a clustered server `io.engine` is this engine
+ * (alone, `io.engine` is Engine.IO's own server, as in plain Socket.IO).
+ *
+ * @example
+ * const io = new Server(httpServer, { cluster: { redis: "redis://localhost:6379" } });
+ * io.engine.on("connection", (conn) => conn.on("upgrade", (t) => console.log(conn.id, "now on", t.name)));
  */
 export class RelayEngine extends EventEmitter {
   readonly clients = new Map<string, RelayConnection>();
@@ -46,26 +51,59 @@ export class RelayEngine extends EventEmitter {
     return this;
   }
 
-  /** Engine-level events ("headers", "initial_headers", "connection_error") come from the co-located io-node. */
+  /**
+   * Adds a listener. The engine-level events (`headers`, `initial_headers`, `connection_error`)
+   * come from the co-located io-node; those of standalone io-nodes happen there.
+   *
+   * @example
+   * io.engine.on("connection_error", (err) => console.log(err.code, err.message));
+   * io.engine.on("headers", (headers) => { headers["x-served-by"] = "eu-1"; });
+   */
   override on(event: string | symbol, listener: (...args: any[]) => void): this {
     if (ENGINE_EVENTS.has(event)) this.localEngine?.on(event as string, listener);
     return super.on(event, listener);
   }
 
+  /**
+   * Same as {@link on}.
+   *
+   * @example
+   * io.engine.addListener("initial_headers", (headers) => { headers["set-cookie"] = "region=eu"; });
+   */
   override addListener(event: string | symbol, listener: (...args: any[]) => void): this {
     return this.on(event, listener);
   }
 
+  /**
+   * Adds a listener called once, as {@link on} (engine-level events included).
+   *
+   * @example
+   * io.engine.once("connection", (conn) => console.log("first connection", conn.id));
+   */
   override once(event: string | symbol, listener: (...args: any[]) => void): this {
     if (ENGINE_EVENTS.has(event)) this.localEngine?.once(event as string, listener);
     return super.once(event, listener);
   }
 
+  /**
+   * Removes a listener added with {@link on} or {@link once}.
+   *
+   * @example
+   * const onError = (err) => console.log(err.message);
+   * io.engine.on("connection_error", onError);
+   * io.engine.off("connection_error", onError);
+   */
   override off(event: string | symbol, listener: (...args: any[]) => void): this {
     if (ENGINE_EVENTS.has(event)) this.localEngine?.off(event as string, listener);
     return super.off(event, listener);
   }
 
+  /**
+   * Same as {@link off}.
+   *
+   * @example
+   * io.engine.removeListener("connection_error", onError);
+   */
   override removeListener(event: string | symbol, listener: (...args: any[]) => void): this {
     return this.off(event, listener);
   }
@@ -111,7 +149,12 @@ export class RelayEngine extends EventEmitter {
     }
   }
 
-  /** Connections owned by this app-node. */
+  /**
+   * Connections owned by this app-node, whichever io-nodes hold them.
+   *
+   * @example
+   * console.log(io.engine.clientsCount, "connections on this app-node");
+   */
   get clientsCount(): number {
     return this.clients.size;
   }
@@ -145,7 +188,12 @@ export class RelayEngine extends EventEmitter {
     return n;
   }
 
-  /** Closes every connection this app-node owns, at once, as Engine.IO's server does. */
+  /**
+   * Closes every connection this app-node owns, at once, as Engine.IO's server does.
+   *
+   * @example
+   * io.engine.close();
+   */
   close(): this {
     for (const conn of [...this.clients.values()]) conn.close(true);
     return this;

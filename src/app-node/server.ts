@@ -28,9 +28,25 @@ function engineDefaults(opts: Partial<ServerOptions>): Record<string, unknown> {
 
 type TServerInstance = HttpServer | HTTPSServer | Http2SecureServer | Http2Server;
 
-/** Socket.IO's server options, plus `cluster`. */
+/**
+ * Socket.IO's server options, plus `cluster`.
+ *
+ * @example
+ * const io = new Server(httpServer, {
+ *   cors: { origin: "https://example.com" },
+ *   connectionStateRecovery: {},
+ *   cluster: { redis: "redis://localhost:6379", prefix: "chat" },
+ * });
+ */
 export interface ServerOptions extends SocketIOServerOptions {
-  /** How this server joins a cluster; without `redis` it runs alone, as plain Socket.IO. */
+  /**
+   * How this server joins a cluster; without `redis` (nor its environment fallback, nor a shared
+   * `transport`) it runs alone, as plain Socket.IO.
+   * @default {} (each key's environment fallback, then its default)
+   *
+   * @example
+   * new Server(3000, { cluster: { redis: "redis://localhost:6379", ownerStrategy: "least-loaded" } });
+   */
   cluster: ClusterOptions;
 }
 
@@ -113,7 +129,14 @@ export class Server<
     return this.ensureRuntime().options.transport;
   }
 
-  /** Resolves when this node has joined its cluster (registered and reading its inbox). */
+  /**
+   * Resolves when this node has joined its cluster (registered and reading its inbox); rejects
+   * with a `RedisRefusedError` when Redis refuses this node's user.
+   *
+   * @example
+   * const io = new Server(3000, { cluster: { redis: "redis://localhost:6379" } });
+   * await io.ready();
+   */
   async ready(): Promise<void> {
     const rt = this.ensureRuntime();
     await Promise.all([rt.appNode?.ready(), rt.ioNode?.ready(), rt.emitterStarted]);
@@ -202,7 +225,12 @@ export class Server<
     return this;
   }
 
-  /** Same as {@link attach}. */
+  /**
+   * Same as {@link attach}.
+   *
+   * @example
+   * io.listen(3000);
+   */
   override listen(srv: TServerInstance | number, opts: Partial<ServerOptions> = {}): this {
     return this.attach(srv, opts);
   }
@@ -231,7 +259,14 @@ export class Server<
     await rt.ioNode?.close();
   }
 
-  /** uWebSockets.js is not supported by socket.io-cluster's io-nodes. */
+  /**
+   * Not supported: socket.io-cluster's io-nodes run on Node.js HTTP servers, not uWebSockets.js,
+   * so this throws.
+   *
+   * @example
+   * io.attachApp(uwsApp); // throws: attach to a Node.js HTTP server instead
+   * io.attach(httpServer);
+   */
   override attachApp(): void {
     throw new Error("socket.io-cluster: attachApp (uWebSockets.js) is not supported; attach to a Node.js HTTP server");
   }

@@ -58,7 +58,13 @@ export class AppServer extends EventEmitter {
     return new AppMessage(this, data);
   }
 
-  /** Resolves once this app-node hears io-nodes' custom messages. */
+  /**
+   * Resolves once this app-node has joined the cluster and hears io-nodes' custom messages.
+   *
+   * @example
+   * const app = cluster.makeAppServer(config);
+   * await app.whenReady();
+   */
   whenReady(): Promise<void> {
     return Promise.all([this.ready, this.io.ready()]).then(() => undefined);
   }
@@ -85,6 +91,12 @@ export class AppServer extends EventEmitter {
     });
   }
 
+  /**
+   * Leaves the cluster and closes this app-node's connections.
+   *
+   * @example
+   * await app.close();
+   */
   close(): Promise<void> {
     return this.io.close();
   }
@@ -102,6 +114,11 @@ function channelName(data: unknown): string {
  * `forChannel`, `forAll`, `exceptClient`, `send`. The type is `publish` unless set; `publish`
  * reaches clients as their `message` event, `subscribe-to-channel`/`unsubscribe-from-channel`
  * change channels, and any type reaches io-nodes as `app <type>`.
+ *
+ * @example
+ * app.createMessage({ text: "hi" }).forChannel("room-1").exceptClient(sessionId).send();
+ * // a custom type reaches io-nodes only, as "app setUserId"
+ * app.createMessage({ userId: 42 }).setType("setUserId").forClient(sessionId).send();
  */
 export class AppMessage {
   private type = "publish";
@@ -113,39 +130,92 @@ export class AppMessage {
     private data?: unknown,
   ) {}
 
+  /**
+   * Sets the type: `publish` (the default) reaches clients, `subscribe-to-channel` and
+   * `unsubscribe-from-channel` (data: the channel) change the channels of the client recipients;
+   * every type, custom ones too, reaches io-nodes as `app <type>`.
+   *
+   * @example
+   * app.createMessage().setType("subscribe-to-channel").setData("vip").forClient(sessionId).send();
+   */
   setType(type: string): this {
     this.type = type;
     return this;
   }
 
+  /**
+   * Sets what the message carries (what `createMessage(data)` was given).
+   *
+   * @example
+   * app.createMessage().setData({ text: "hi" }).forChannel("room-1").send();
+   */
   setData(data: unknown): this {
     this.data = data;
     return this;
   }
 
+  /**
+   * Adds a recipient; `forClient`, `forChannel` and `forAll` are its shortcuts.
+   *
+   * @example
+   * app.createMessage("hi").addRecipient("client", sessionId).addRecipient("channel", "room-1").send();
+   *
+   * @param type - `client` (id: a session id), `channel` (id: the channel) or `all` (no id)
+   */
   addRecipient(type: RecipientType, id?: string): this {
     this.recipients.push(type === "all" ? { type } : { type, id });
     return this;
   }
 
+  /**
+   * Adds a client, by session id, to the recipients.
+   *
+   * @example
+   * app.createMessage({ buffer: buffer }).forClient(message.client.sessionId).send();
+   */
   forClient(sessionId: string): this {
     return this.addRecipient("client", sessionId);
   }
 
+  /**
+   * Adds every client subscribed to a channel to the recipients.
+   *
+   * @example
+   * app.createMessage({ announcement: "round 2" }).forChannel("room-1").send();
+   */
   forChannel(channel: string): this {
     return this.addRecipient("channel", channel);
   }
 
+  /**
+   * Makes every client of the cluster a recipient.
+   *
+   * @example
+   * app.createMessage({ announcement: "maintenance at noon" }).forAll().send();
+   */
   forAll(): this {
     return this.addRecipient("all");
   }
 
+  /**
+   * Leaves a client, by session id, out of the recipients.
+   *
+   * @example
+   * app.createMessage(message.data).forAll().exceptClient(message.client.sessionId).send();
+   */
   exceptClient(sessionId: string): this {
     this.exceptions.push(sessionId);
     return this;
   }
 
-  /** Sends the message; what it carries is copied, so the builder can be reused. */
+  /**
+   * Sends the message; what it carries is copied, so the builder can be reused.
+   *
+   * @example
+   * const tick = app.createMessage({ tick: 1 }).forAll();
+   * tick.send();
+   * tick.setData({ tick: 2 }).send();
+   */
   send(): this {
     this.server.deliver({ type: this.type, recipients: [...this.recipients], exceptions: [...this.exceptions], data: this.data });
     return this;

@@ -12,9 +12,13 @@ export interface LegacyConfig {
   HTTP_HOST?: string;
   /** Port of the frontend (and of an io-node without frontend). @default 80 */
   HTTP_PORT?: number;
+  /** Redis host; set it or `REDIS_PORT` to join Redis. @default "127.0.0.1" (when `REDIS_PORT` is set) */
   REDIS_HOST?: string;
+  /** Redis port. @default 6379 (when `REDIS_HOST` is set) */
   REDIS_PORT?: number;
+  /** Redis password, if the server asks for one. */
   REDIS_PASSWORD?: string;
+  /** Redis database number. @default 0 */
   REDIS_DATABASE?: number;
   /** Where the frontend serves the list of io-nodes. @default "/config.js" */
   CLIENT_CONFIG_URL?: string;
@@ -23,10 +27,22 @@ export interface LegacyConfig {
    * kept for configs that set it, and is not used.
    */
   IO_SERVERS?: Array<{ internal?: string; external?: string; port: number }>;
-  /** Our keys: a Redis URL (wins over REDIS_HOST/…), the cluster prefix, and node timings. */
+  /** Ours: a Redis URL; it wins over `REDIS_HOST`/`REDIS_PORT`/…. */
   REDIS_URL?: string;
+  /**
+   * Ours: the cluster's key prefix (`ClusterOptions.prefix`).
+   * @default process.env.SOCKET_IO_CLUSTER_PREFIX ?? "sioc"
+   */
   PREFIX?: string;
+  /**
+   * Ours: ms between two heartbeats of a node (`ClusterOptions.heartbeatInterval`).
+   * @default process.env.SOCKET_IO_CLUSTER_HEARTBEAT_INTERVAL ?? 1000
+   */
   HEARTBEAT_INTERVAL?: number;
+  /**
+   * Ours: ms without heartbeat after which a node is dead (`ClusterOptions.nodeTimeout`).
+   * @default process.env.SOCKET_IO_CLUSTER_NODE_TIMEOUT ?? 5000
+   */
   NODE_TIMEOUT?: number;
 }
 

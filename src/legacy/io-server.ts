@@ -17,6 +17,11 @@ export interface LegacyIoClient {
  * The original's `ioNode.Server`: events `app <type>` (every message app-nodes send),
  * `socket connection` (client), `socket message` (client, data) and `socket disconnect` (client),
  * and `createMessage(client, data)` for custom messages to app-nodes.
+ *
+ * @example
+ * const server = cluster.makeIoServer(httpServer, config);
+ * server.on("socket connection", (client) => console.log(client.sessionId, "connected"));
+ * server.on("app publish", (message) => console.log(message.recipients, message.data));
  */
 export class LegacyIoServer extends EventEmitter {
   /** Clients connected to this io-node's main namespace, by session id. */
@@ -52,7 +57,13 @@ export class LegacyIoServer extends EventEmitter {
     });
   }
 
-  /** The client of an Engine.IO connection, if it joined the main namespace. */
+  /**
+   * The client of an Engine.IO connection, if it joined the main namespace.
+   *
+   * @example
+   * const client = server.clientOfConnection(connId); // connId: the Engine.IO id (client.connId)
+   * if (client) client.userId = 7;
+   */
   clientOfConnection(connId: string): LegacyIoClient | undefined {
     return this.byConn.get(connId);
   }
@@ -81,6 +92,13 @@ export class LegacyIoServer extends EventEmitter {
     return new IoMessage(this, client, data);
   }
 
+  /**
+   * Resolves once this io-node has joined the cluster and hears app-nodes' messages.
+   *
+   * @example
+   * const ioNode = cluster.makeIoListener(httpServer, config);
+   * await ioNode.server.whenReady();
+   */
   whenReady(): Promise<void> {
     return Promise.all([this.ready, this.node.ready()]).then(() => undefined);
   }
@@ -94,7 +112,14 @@ export class LegacyIoServer extends EventEmitter {
   }
 }
 
-/** The original's `ioNode.Message`: `setClient`, `setData`, `setType`, `send`. */
+/**
+ * The original's `ioNode.Message`: `setClient`, `setData`, `setType`, `send`. The type is
+ * `message` unless set; app-nodes emit the message under its type (`makeAppServer`'s events).
+ *
+ * @example
+ * ioNode.server.createMessage(client, { puzzleId: 3 }).setType("join-puzzle").send();
+ * app.on("join-puzzle", (message) => console.log(message.client.sessionId, message.data.puzzleId));
+ */
 export class IoMessage {
   private type = "message";
 
@@ -104,21 +129,47 @@ export class IoMessage {
     private data?: unknown,
   ) {}
 
+  /**
+   * Sets the client the message is about: the app-node that owns its socket handles it.
+   *
+   * @example
+   * const ping = ioNode.server.createMessage(undefined).setType("ping");
+   * for (const client of Object.values(ioNode.socketIo.clients)) ping.setClient(client).send();
+   */
   setClient(client: LegacyIoClient): this {
     this.client = client;
     return this;
   }
 
+  /**
+   * Sets what the message carries.
+   *
+   * @example
+   * ioNode.server.createMessage(client).setType("score").setData({ points: 10 }).send();
+   */
   setData(data: unknown): this {
     this.data = data;
     return this;
   }
 
+  /**
+   * Sets the type, the event app-nodes emit the message as (`message` unless set).
+   *
+   * @example
+   * ioNode.server.createMessage(client, { n: 2 }).setType("pong").send();
+   */
   setType(type: string): this {
     this.type = type;
     return this;
   }
 
+  /**
+   * Sends the message to app-nodes: the owner of its client's socket handles it; with no client,
+   * every app-node does. The builder can be sent again.
+   *
+   * @example
+   * ioNode.server.createMessage(undefined, { reload: true }).setType("config").send(); // every app-node
+   */
   send(): this {
     const client = this.client ? { ...this.client, sessionId: this.client.sessionId } : undefined;
     if (client) delete (client as Partial<LegacyIoClient>).connId;
@@ -130,6 +181,11 @@ export class IoMessage {
 /**
  * What the original's `makeIoListener` returned: the io-node with its customisation points.
  * Override `getClientInfo(client)` to add fields to what app-nodes see of every client.
+ *
+ * @example
+ * const ioNode = cluster.makeIoListener(httpServer, config);
+ * ioNode.server.on("socket disconnect", (client) => console.log(client.sessionId, "left"));
+ * console.log(Object.keys(ioNode.socketIo.clients).length, "clients here");
  */
 export class IoListener {
   /** The original's `socketIo.clients`: this io-node's clients by session id. */
@@ -154,6 +210,14 @@ export class IoListener {
     return { sessionId: client.sessionId };
   }
 
+  /**
+   * Closes this io-node's client connections and leaves the cluster; the HTTP server stays the
+   * caller's to close.
+   *
+   * @example
+   * await ioNode.close();
+   * httpServer.close();
+   */
   close(): Promise<void> {
     return this.server.node.close();
   }

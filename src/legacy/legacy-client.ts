@@ -5,6 +5,13 @@ import type { Socket } from "socket.io";
  * A client as the original's app-node saw it: `sessionId`, the fields its io-node's
  * `getClientInfo` adds (kept up to date before each message), `send`, `broadcast`, channels,
  * and the events `message` and `disconnect`. It is a thin face of a Socket.IO socket.
+ *
+ * @example
+ * io.on("connection", (client) => {
+ *   client.send({ buffer: buffer });
+ *   client.on("message", (text) => client.broadcast({ message: [client.sessionId, text] }));
+ *   client.on("disconnect", () => client.broadcast({ announcement: client.sessionId + " disconnected" }));
+ * });
  */
 export class LegacyClient extends EventEmitter {
   /** The socket id: what the original called the session id. */
@@ -50,18 +57,35 @@ export class LegacyClient extends EventEmitter {
     return this;
   }
 
-  /** Sends a message to every client of a channel but this one. */
+  /**
+   * Sends a message to every client of a channel but this one.
+   *
+   * @example
+   * client.broadcastToChannel("room-1", { message: [client.sessionId, text] });
+   */
   broadcastToChannel(channel: string, data: unknown): this {
     this.socket.to(channel).emit("message", data);
     return this;
   }
 
-  /** Adds this client to a channel (a Socket.IO room). */
+  /**
+   * Adds this client to a channel (a Socket.IO room).
+   *
+   * @example
+   * // puzzleId: a field the io-node's getClientInfo adds
+   * client.subscribeToChannel("puzzle-" + client.puzzleId);
+   */
   subscribeToChannel(channel: string): this {
     void this.socket.join(channel);
     return this;
   }
 
+  /**
+   * Removes this client from a channel.
+   *
+   * @example
+   * client.unsubscribeFromChannel("room-1");
+   */
   unsubscribeFromChannel(channel: string): this {
     void this.socket.leave(channel);
     return this;

@@ -49,31 +49,60 @@ export class SocketIoAdapter extends EventEmitter {
    *
    * @example
    * io.broadcast({ announcement: "maintenance at noon" });
+   * io.broadcast({ message: [client.sessionId, text] }, client.sessionId); // all but the sender
+   *
+   * @param data - what the clients receive as their `message` event
+   * @param except - a session id, or a list of them
    */
   broadcast(data: unknown, except?: string | string[]): this {
     this.io.except(toList(except)).emit("message", data);
     return this;
   }
 
-  /** Same as {@link broadcast}. */
+  /**
+   * Same as {@link broadcast}: every client of the cluster but those in `except`.
+   *
+   * @example
+   * io.broadcastExcept({ announcement: client.sessionId + " is typing" }, [client.sessionId]);
+   */
   broadcastExcept(data: unknown, except?: string | string[]): this {
     return this.broadcast(data, except);
   }
 
-  /** Sends a message to the given clients only, wherever they are connected. */
+  /**
+   * Sends a message to the given clients only, wherever they are connected.
+   *
+   * @example
+   * io.broadcastOnly({ alert: "you were mentioned" }, [aliceSessionId, bobSessionId]);
+   *
+   * @param sessionIds - a session id, or a list of them
+   */
   broadcastOnly(data: unknown, sessionIds: string | string[]): this {
     const ids = toList(sessionIds);
     if (ids.length > 0) this.io.to(ids).emit("message", data);
     return this;
   }
 
-  /** Sends a message to every client subscribed to `channel`, but those in `except`. */
+  /**
+   * Sends a message to every client subscribed to `channel`, but those in `except`.
+   *
+   * @example
+   * io.broadcastToChannel("room-1", { announcement: "the game starts" });
+   * io.broadcastToChannel("room-1", { message: [client.sessionId, text] }, client.sessionId);
+   *
+   * @param except - a session id, or a list of them
+   */
   broadcastToChannel(channel: string, data: unknown, except?: string | string[]): this {
     this.io.to(channel).except(toList(except)).emit("message", data);
     return this;
   }
 
-  /** Leaves the cluster and closes this app-node's connections. */
+  /**
+   * Leaves the cluster and closes this app-node's connections.
+   *
+   * @example
+   * await io.close();
+   */
   close(): Promise<void> {
     return this.io.close();
   }

@@ -4,11 +4,30 @@ import { ClusterMetrics } from "./metrics";
 import type { MetricsSource } from "./metrics-source";
 import { MetricsServer } from "./metrics-server";
 
-/** Where the metrics go (see `ClusterOptions.metrics`). */
+/**
+ * Where the metrics go (see `ClusterOptions.metrics`).
+ *
+ * @example
+ * createIoNode({ port: 8081, redis, metricsPort: 9100, metrics: { host: "10.0.0.5" } });
+ */
 export interface MetricsOptions {
-  /** Add the cluster's metrics to this prom-client Registry (the app's own) instead of a private one. */
+  /**
+   * Add the cluster's metrics to this prom-client Registry (the app's own) instead of a private one.
+   * @default a private Registry
+   *
+   * @example
+   * const registry = new (require("prom-client").Registry)();
+   * new Server(httpServer, { cluster: { redis, metrics: { registry } } });
+   * app.get("/metrics", async (_req, res) => res.type(registry.contentType).send(await registry.metrics()));
+   */
   registry?: Registry;
-  /** Interface the metrics server binds. @default all interfaces */
+  /**
+   * Interface the metrics server (`metricsPort`) binds.
+   * @default all interfaces
+   *
+   * @example
+   * new Server(httpServer, { cluster: { redis, metricsPort: 9100, metrics: { host: "127.0.0.1" } } });
+   */
   host?: string;
 }
 

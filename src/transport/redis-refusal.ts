@@ -4,7 +4,15 @@
  * start with a message an operator can act on.
  */
 
-/** The error a node's start rejects with when Redis refuses its user. */
+/**
+ * The error a node's start (`ready()`) rejects with when Redis refuses its user.
+ *
+ * @example
+ * await io.ready().catch((err) => {
+ *   if (err instanceof RedisRefusedError) console.error(err.reason, err.message); // "credentials" | "permission"
+ *   process.exit(1);
+ * });
+ */
 export class RedisRefusedError extends Error {
   /** "credentials" for a wrong user or password, "permission" for what the ACL does not grant. */
   readonly reason: "credentials" | "permission";

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { chromium, BrowserContext, Page } from "playwright-core";
+import { waitFor } from "./wait";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const ROOT = join(__dirname, "..", "..");
@@ -106,14 +107,13 @@ export async function screenshot(page: Page, name: string): Promise<void> {
  * the last value read, so a failure shows what the page showed instead.
  */
 export async function waitForPage<T>(page: Page, read: () => T, accept: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await page.evaluate(read);
-    if (accept(last)) return last;
-    if (Date.now() > deadline) throw new Error(`${what}: not seen within ${timeoutMs} ms; the page shows ${JSON.stringify(last, null, 1)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const shown = await waitFor(async () => ({ value: await page.evaluate(read) }), {
+    timeout: timeoutMs,
+    every: 50,
+    what: `${what} on the page`,
+    accept: (last) => accept(last.value),
+  });
+  return shown.value;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -154,15 +154,18 @@ export function startNode(args: string[], env: NodeJS.ProcessEnv = {}): TestProc
     child,
     output: () => out,
     async waitForOutput(re, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const m = re.exec(out);
-        if (m) return m;
-        if (gone()) throw new Error(`node ${args.join(" ")} exited (${child.exitCode ?? child.signalCode}) before printing ${re}:\n${out}`);
-        if (Date.now() > deadline) throw new Error(`node ${args.join(" ")} did not print ${re} within ${timeoutMs} ms:\n${out}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const seen = await waitFor(() => re.exec(out) ?? (gone() ? "exited" : undefined), {
+        timeout: timeoutMs,
+        every: 50,
+        what: `node ${args.join(" ")} to print ${re}`,
+      }).catch((err: Error) => {
+        throw new Error(`${err.message}:\n${out}`);
+      });
+      if (seen === "exited") throw new Error(`node ${args.join(" ")} exited (${child.exitCode ?? child.signalCode}) before printing ${re}:\n${out}`);
+      return seen;
     },
+
+
     async stop() {
       running.delete(proc);
       if (gone()) return;

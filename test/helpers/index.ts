@@ -11,8 +11,11 @@ import Redis from "ioredis";
 import { io as ioc, Socket as ClientSocket, ManagerOptions, SocketOptions } from "socket.io-client";
 import { Server, createIoNode, IoNode } from "../../src";
 import type { IoNodeOptions, ServerOptions, ClusterOptions } from "../../src";
+import { once, waitFor } from "./wait";
 
 export type { ClientSocket };
+export { delay, once, times, waitFor } from "./wait";
+export type { WaitOptions, EventWaitOptions } from "./wait";
 export type ClientOptions = Partial<ManagerOptions & SocketOptions>;
 
 // ---------------------------------------------------------------------------------------------
@@ -73,80 +76,6 @@ export function redisClient(): Redis {
 /** A cluster prefix no other test uses. */
 export function uniquePrefix(label = "t"): string {
   return `test-${label}-${randomBytes(5).toString("hex")}`;
-}
-
-export function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Polls `predicate` until it returns a truthy value (which is returned), or throws after `timeoutMs`. */
-export async function waitFor<T>(
-  predicate: () => T | Promise<T>,
-  timeoutMs = 5_000,
-  what = "condition",
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await predicate();
-      if (value) return value as NonNullable<T>;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      const suffix = lastError ? ` (last error: ${(lastError as Error).message})` : "";
-      throw new Error(`waitFor: ${what} not met within ${timeoutMs} ms${suffix}`);
-    }
-    await delay(10);
-  }
-}
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- any emitter: Node, socket.io, engine.io-client */
-interface AnyEmitter {
-  once(event: any, listener: any): unknown;
-  off?(event?: any, listener?: any): unknown;
-  removeListener?(event: any, listener: any): unknown;
-}
-
-/** Resolves with the arguments of the next `event` of a Node or socket.io emitter. */
-export function once<T extends any[] = any[]>(emitter: AnyEmitter, event: string, timeoutMs = 5_000): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const listener = (...args: any[]) => {
-      clearTimeout(timer);
-      resolve(args as T);
-    };
-    const timer = setTimeout(() => {
-      (emitter.off ?? emitter.removeListener)?.call(emitter, event, listener);
-      reject(new Error(`once: no "${event}" event within ${timeoutMs} ms`));
-    }, timeoutMs);
-    emitter.once(event, listener);
-  });
-}
-
-/** Resolves when `n` events named `event` have been emitted; with every call's arguments. */
-export function times<T extends any[] = any[]>(
-  emitter: { on(e: string, l: (...a: any[]) => void): unknown; off(e: string, l: (...a: any[]) => void): unknown },
-  event: string,
-  n: number,
-  timeoutMs = 5_000,
-): Promise<T[]> {
-  return new Promise((resolve, reject) => {
-    const got: T[] = [];
-    const listener = (...args: any[]) => {
-      got.push(args as T);
-      if (got.length === n) {
-        clearTimeout(timer);
-        emitter.off(event, listener);
-        resolve(got);
-      }
-    };
-    const timer = setTimeout(() => {
-      emitter.off(event, listener);
-      reject(new Error(`times: ${got.length}/${n} "${event}" events within ${timeoutMs} ms`));
-    }, timeoutMs);
-    emitter.on(event, listener);
-  });
 }
 
 // ---------------------------------------------------------------------------------------------
