@@ -18,7 +18,7 @@ export { RelayConnection } from "./app-node/relay-connection";
 export type { Transport } from "./transport/transport";
 export { MemoryTransport } from "./transport/memory";
 export { RedisTransport } from "./transport/redis";
-export type { RedisConfig } from "./transport/redis";
+export type { RedisConfig } from "./transport/redis-client";
 export { SocketIoClusterError, ClusterOptionsError, RedisRefusedError, CodecError } from "./errors";
 export type { NodeRecord, NodeRole } from "./cluster/node-registry";
 export { Namespace, Socket } from "socket.io";

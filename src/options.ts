@@ -1,6 +1,6 @@
 import { randomBytes } from "crypto";
-import { RedisConfig, RedisTransport } from "./transport/redis";
-import { MemoryTransport } from "./transport/memory";
+import type { RedisConfig } from "./transport/redis-client";
+import { createTransport } from "./transport/create-transport";
 import { Transport } from "./transport/transport";
 import type { LinkAddressOptions } from "./transport/direct/address";
 import { MetricsOptions, NodeMetrics, resolveMetrics } from "./metrics/node-metrics";
@@ -12,10 +12,21 @@ export interface ClusterOptions {
    * Redis to join: a URL, ioredis options or an ioredis client. Without it the node runs alone on
    * an in-process transport and behaves as plain Socket.IO. A primary behind Sentinels is
    * `redis-sentinel://host:port,host:port?name=mymaster` or ioredis `{ sentinels, name }`.
+   *
+   * A Redis Cluster (Redis 7 or later) is a list of node URLs, as an array or comma-separated in
+   * one string (so it fits `--redis` and SOCKET_IO_CLUSTER_REDIS_URL), or a ready ioredis
+   * `Cluster` for options of your own. A few nodes are enough: the others are discovered. The
+   * credentials and TLS (`rediss://`) of the first URL apply to every node; database 0 only. Every
+   * key is hash-tagged so that no command spans two slots, and the cluster's own pub/sub is sharded
+   * (SSUBSCRIBE/SPUBLISH, one shard per channel).
    * @default process.env.SOCKET_IO_CLUSTER_REDIS_URL
    *
    * @example
    * new Server({ cluster: { redis: "redis-sentinel://10.0.0.1:26379,10.0.0.2:26379,10.0.0.3:26379?name=mymaster" } });
+   * // Redis Cluster
+   * new Server({ cluster: { redis: ["redis://10.0.0.1:7000", "redis://10.0.0.2:7001", "redis://10.0.0.3:7002"] } });
+   * new Server({ cluster: { redis: "redis://10.0.0.1:7000,redis://10.0.0.2:7001" } }); // same, one string
+   * new Server({ cluster: { redis: new Cluster([{ host: "10.0.0.1", port: 7000 }], { redisOptions: { password } }) } });
    */
   redis?: RedisConfig;
   /**
@@ -179,19 +190,13 @@ export function resolveClusterOptions(opts: ClusterOptions = {}): ResolvedCluste
   const rebalance = resolveRebalance(opts.rebalance);
   const metrics = resolveMetrics(opts.metricsPort, opts.metrics);
   const redis = opts.redis ?? (process.env.SOCKET_IO_CLUSTER_REDIS_URL || undefined);
-  let transport = opts.transport;
-  const ownsTransport = !transport;
-  if (!transport) {
-    // without Redis, a private broker: two embedded servers in one process stay apart, as in Socket.IO
-    transport = redis
-      ? new RedisTransport(redis, prefix, { directLinks: resolveDirectLinks(opts) })
-      : new MemoryTransport(`${prefix}#${randomBytes(6).toString("hex")}`);
-  }
   const heartbeatInterval = opts.heartbeatInterval ?? envNumber("SOCKET_IO_CLUSTER_HEARTBEAT_INTERVAL") ?? 1000;
   const nodeTimeout = opts.nodeTimeout ?? envNumber("SOCKET_IO_CLUSTER_NODE_TIMEOUT") ?? 5000;
   if (nodeTimeout <= heartbeatInterval) {
     throw new ClusterOptionsError(`nodeTimeout (${nodeTimeout}) must be larger than heartbeatInterval (${heartbeatInterval})`);
   }
+  const ownsTransport = !opts.transport;
+  const transport = opts.transport ?? createTransport({ redis, prefix, directLinks: resolveDirectLinks(opts) });
   return {
     transport,
     ownsTransport,

@@ -9,6 +9,7 @@ import { FrameType, PROTOCOL_VERSION } from "../src/protocol/frame";
 import type { IoNode, Server } from "../src";
 import type { NodeRegistry } from "../src/cluster/node-registry";
 import { ClientSocket, ClusterFixture, onCleanup, redisUrl, startCluster, times, waitFor } from "./helpers";
+import { adapterChannel, RedisKeys } from "../src/transport/keys";
 
 function redisClient(): Redis {
   const r = new Redis(redisUrl());
@@ -53,7 +54,7 @@ describe("bad input in Redis", () => {
     const fx = await fixture();
     const clients = await clientsOnBothApps(fx);
     const redis = redisClient();
-    const key = `${fx.prefix}:nodes`;
+    const key = new RedisKeys(fx.prefix).nodes;
     const now = Date.now();
     await redis.hset(key, {
       "not-json": "{this is not json",
@@ -82,7 +83,7 @@ describe("bad input in Redis", () => {
     const redis = redisClient();
     // a record that looks alive once, and then never changes: dead after nodeTimeout
     const fake = { id: "app-fake", role: "app", seq: 1, at: Date.now(), connections: 0, messages: 0, pid: 1, host: "x", startedAt: 0 };
-    await redis.hset(`${fx.prefix}:nodes`, fake.id, JSON.stringify(fake));
+    await redis.hset(new RedisKeys(fx.prefix).nodes, fake.id, JSON.stringify(fake));
     await waitFor(
       () => !(fx.ioNodes[0] as unknown as { registry: { isAlive(id: string): boolean } }).registry.isAlive("app-fake"),
       5_000,
@@ -98,7 +99,7 @@ describe("bad input in Redis", () => {
     const clients = await clientsOnBothApps(fx);
     const redis = redisClient();
     for (const io of fx.apps) {
-      const key = `${fx.prefix}:inbox:${io.cluster.appNodeId}`;
+      const key = new RedisKeys(fx.prefix).inbox(io.cluster.appNodeId);
       const valid = encodeBatch({ version: PROTOCOL_VERSION, from: fx.ioNodes[0].id, epoch: 1, seq: 1, frames: [] });
       await redis.xadd(key, "*", "p", "garbage");
       await redis.xadd(key, "*", "p", Buffer.from([PROTOCOL_VERSION, 200, 1, 2]));
@@ -137,7 +138,7 @@ describe("bad input in Redis", () => {
     const received: unknown[] = [];
     for (const c of clients) c.onAny((...args) => received.push(args));
     for (const node of fx.ioNodes) {
-      const key = `${fx.prefix}:inbox:${node.id}`;
+      const key = new RedisKeys(fx.prefix).inbox(node.id);
       await redis.xadd(key, "*", "p", "garbage");
       await redis.xadd(key, "*", "p", Buffer.from([PROTOCOL_VERSION]));
       await redis.xadd(key, "*", "nothing", "here");
@@ -172,7 +173,7 @@ describe("bad input in Redis", () => {
     const clients = await clientsOnBothApps(fx);
     const redis = redisClient();
     for (const payload of ["garbage", Buffer.from([0xc1]), Buffer.from([0x92, 0x01, 0x02]), Buffer.alloc(0)]) {
-      await redis.publish(`${fx.prefix}:adapter#/`, payload);
+      await redis.publish(new RedisKeys(fx.prefix).scope(adapterChannel("/")), payload);
     }
     await stillWorks(fx, clients);
     const got = clients.map((c) => new Promise((r) => c.once("after-garbage", r)));

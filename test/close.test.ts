@@ -24,6 +24,7 @@ import {
   uniquePrefix,
   waitFor,
 } from "./helpers";
+import { RedisKeys } from "../src/transport/keys";
 
 const FIXTURE = join(__dirname, "fixtures", "close-all.ts");
 /** A child that has not exited on its own by then is killed, and the test fails. */
@@ -90,7 +91,7 @@ describe("close(): in-process effects", () => {
     const fx = await startCluster({ ioNodes: 1, appNodes: 2 });
     const redis = new Redis(redisUrl());
     onCleanup(() => redis.quit(), "redis client");
-    const key = `${fx.prefix}:nodes`;
+    const key = new RedisKeys(fx.prefix).nodes;
     const [first, second] = fx.apps;
     expect(await redis.hexists(key, first.cluster.appNodeId)).to.equal(1);
     await first.close();

@@ -11,6 +11,7 @@ import { Server, createIoNode } from "../src";
 import { resolveClusterOptions } from "../src/options";
 import { aliveApps, connect as connectClient, FAST, onCleanup, redisUrl, track, uniquePrefix, waitFor } from "./helpers";
 import { spawnNode } from "./helpers/processes";
+import { RedisKeys } from "../src/transport/keys";
 
 /** A transport closed after the test. */
 function transport(prefix: string, directLinks: boolean = true): RedisTransport {
@@ -44,7 +45,7 @@ function redisClient(): Redis {
 }
 
 async function linkAddress(prefix: string, nodeId: string): Promise<{ host: string; port: number }> {
-  const raw = await waitFor(() => redisClient().hget(`${prefix}:links`, nodeId), 5_000, "published address");
+  const raw = await waitFor(() => redisClient().hget(new RedisKeys(prefix).links, nodeId), 5_000, "published address");
   const [host, port] = [raw.slice(0, raw.lastIndexOf(":")), Number(raw.slice(raw.lastIndexOf(":") + 1))];
   return { host, port };
 }
@@ -132,7 +133,7 @@ describe("direct links", function () {
     const [a, b] = [transport(prefix), transport(prefix)];
     const got = await inbox(b, "node-b");
     const redis = redisClient();
-    const real = (await redis.hget(`${prefix}:links`, "node-b"))!;
+    const real = (await redis.hget(new RedisKeys(prefix).links, "node-b"))!;
     // a stale address: a port nobody listens on any more
     const stale = await new Promise<number>((resolve) => {
       const srv = createNetServer().listen(0, "127.0.0.1", () => {
@@ -140,12 +141,12 @@ describe("direct links", function () {
         srv.close(() => resolve(port));
       });
     });
-    await redis.hset(`${prefix}:links`, "node-b", `127.0.0.1:${stale}`);
+    await redis.hset(new RedisKeys(prefix).links, "node-b", `127.0.0.1:${stale}`);
     await sendRange(a, "node-b", 0, 300);
     await waitFor(() => a.linkStats()!.fallbacks >= 1, 5_000, "fallback");
     // the peer has an address: the latest payloads are kept for a replay on the direct link
     expect(a.links!.peer("node-b")!.pending).to.equal(300);
-    await redis.hset(`${prefix}:links`, "node-b", real);
+    await redis.hset(new RedisKeys(prefix).links, "node-b", real);
     let i = 300;
     while (a.links!.peer("node-b")!.connection === undefined) {
       await sendRange(a, "node-b", i, i + 10);
@@ -164,7 +165,7 @@ describe("direct links", function () {
     const [a, b] = [transport(prefix), transport(prefix)];
     const got = await inbox(b, "node-b");
     const address = await linkAddress(prefix, "node-b");
-    const secret = Buffer.from((await redisClient().get(`${prefix}:link-secret`))!, "hex");
+    const secret = Buffer.from((await redisClient().get(new RedisKeys(prefix).linkSecret))!, "hex");
     const from = randomBytes(8);
     const hello = (s: Buffer, target: string) => encodeHello({ secret: s, from, epoch: 1, target });
     await rawConnection(address, [hello(randomBytes(32), "node-b")]);
@@ -188,7 +189,7 @@ describe("direct links", function () {
     const b = transport(prefix);
     const got = await inbox(b, "node-b");
     const address = await linkAddress(prefix, "node-b");
-    const secret = Buffer.from((await redisClient().get(`${prefix}:link-secret`))!, "hex");
+    const secret = Buffer.from((await redisClient().get(new RedisKeys(prefix).linkSecret))!, "hex");
     const socket = netConnect(address);
     onCleanup(() => socket.destroy(), "raw socket");
     const frames: number[] = [];
@@ -225,7 +226,7 @@ describe("direct links", function () {
     expect(got).to.deep.equal(numbered(0, 300));
     expect(a.linkStats()!.streamSent).to.equal(300);
     expect(a.linkStats()!.directSent).to.equal(0);
-    expect(await redisClient().hexists(`${prefix}:links`, "node-b")).to.equal(0);
+    expect(await redisClient().hexists(new RedisKeys(prefix).links, "node-b")).to.equal(0);
   });
 
   it("use the stream when the peer's published address answers with another cluster's server (hello rejected)", async () => {
@@ -233,9 +234,9 @@ describe("direct links", function () {
     const [a, b, stranger] = [transport(prefix), transport(prefix, false), transport(uniquePrefix("other"))];
     await inbox(stranger, "node-s");
     const redis = redisClient();
-    const foreign = await waitFor(() => redis.hget(`${stranger.prefix}:links`, "node-s"), 5_000, "foreign address");
+    const foreign = await waitFor(() => redis.hget(new RedisKeys(stranger.prefix).links, "node-s"), 5_000, "foreign address");
     // an address left behind by node-b's predecessor, now served by a process of another cluster
-    await redis.hset(`${prefix}:links`, "node-b", foreign);
+    await redis.hset(new RedisKeys(prefix).links, "node-b", foreign);
     const got = await inbox(b, "node-b");
     await sendRange(a, "node-b", 0, 200);
     await waitFor(() => got.length >= 200, 5_000, "200 payloads");
@@ -280,11 +281,11 @@ describe("direct links", function () {
     await inbox(b, "node-b");
     await inbox(c, "node-c");
     const redis = redisClient();
-    expect(await redis.hexists(`${prefix}:links`, "node-b")).to.equal(1);
+    expect(await redis.hexists(new RedisKeys(prefix).links, "node-b")).to.equal(1);
     await b.close();
-    await waitFor(async () => (await redis.hexists(`${prefix}:links`, "node-b")) === 0, 5_000, "address removed on close");
+    await waitFor(async () => (await redis.hexists(new RedisKeys(prefix).links, "node-b")) === 0, 5_000, "address removed on close");
     await c.dropInbox("node-c");
-    expect(await redis.hexists(`${prefix}:links`, "node-c")).to.equal(0);
+    expect(await redis.hexists(new RedisKeys(prefix).links, "node-c")).to.equal(0);
   });
 
   it("free a SIGKILLed peer's link when dropInbox declares it dead, and never block on it", async () => {
@@ -303,8 +304,8 @@ describe("direct links", function () {
     await a.dropInbox("node-k");
     expect(a.links!.peer("node-k")).to.equal(undefined);
     const redis = redisClient();
-    expect(await redis.hexists(`${prefix}:links`, "node-k")).to.equal(0);
-    expect(await redis.exists(`${prefix}:inbox:node-k`)).to.equal(0);
+    expect(await redis.hexists(new RedisKeys(prefix).links, "node-k")).to.equal(0);
+    expect(await redis.exists(new RedisKeys(prefix).inbox("node-k"))).to.equal(0);
   });
 });
 
@@ -413,7 +414,7 @@ describe("direct links between an io-node and an app-node", function () {
     expect(appTransport.linkStats()!.directSent).to.be.greaterThan(300);
     const redis = redisClient();
     for (const id of [app.cluster.appNodeId, ioNode.id]) {
-      expect(await redis.exists(`${prefix}:inbox:${id}`)).to.equal(0);
+      expect(await redis.exists(new RedisKeys(prefix).inbox(id))).to.equal(0);
     }
   });
 });

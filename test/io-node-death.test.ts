@@ -2,6 +2,7 @@ import { expect } from "chai";
 import type { Socket as ClientSocket } from "socket.io-client";
 import { connect, once, redisClient, redisUrl, uniquePrefix, waitFor } from "./helpers";
 import { killAll, NodeProcess, spawnNode, whoami } from "./helpers/processes";
+import { RedisKeys, sessionKey } from "../src/transport/keys";
 
 /**
  * An io-node dies (SIGKILL) and its clients come back through another io-node: with
@@ -144,7 +145,7 @@ describe("io-node death", function () {
     expect(offset).to.be.a("string");
     // the owner's app-node has stored the live session (what a copied claim could restore)
     const redis = redisClient();
-    await waitFor(() => redis.exists(`${prefix}:session#${pid}`), 5_000, "the session snapshot");
+    await waitFor(() => redis.exists(new RedisKeys(prefix).scope(sessionKey(pid))), 5_000, "the session snapshot");
 
     const thief = await connect(`http://${b.address}`, { transports: ["websocket"], auth: { pid, offset } });
     const stolen = await whoami(thief);

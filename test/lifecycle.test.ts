@@ -4,6 +4,7 @@ import { io as ioc, Socket as ClientSocket } from "socket.io-client";
 import { createIoNode, IoNode, Server } from "../src";
 import { redisClient, waitFor } from "./helpers";
 import { killAll, NodeProcess, spawnNode, whoami } from "./helpers/processes";
+import { RedisKeys, sessionKey } from "../src/transport/keys";
 
 const REDIS = process.env.SOCKET_IO_CLUSTER_TEST_REDIS_URL;
 const TIMINGS = { heartbeatInterval: 100, nodeTimeout: 600 };
@@ -92,7 +93,7 @@ describe("node lifecycle", function () {
     // the owner snapshots the session every heartbeat interval: recovery needs the snapshot in Redis
     const { _pid: pid } = client as unknown as { _pid: string };
     const redis = redisClient();
-    await waitFor(() => redis.exists(`${p}:session#${pid}`), { timeout: 5_000, what: "the session snapshot" });
+    await waitFor(() => redis.exists(new RedisKeys(p).scope(sessionKey(pid))), { timeout: 5_000, what: "the session snapshot" });
     const received: unknown[] = [];
     client.on("room-message", (m) => received.push(m));
     let reconnects = 0;

@@ -22,6 +22,7 @@ import {
   waitFor,
   waitForPeers,
 } from "./helpers";
+import { RedisKeys } from "../src/transport/keys";
 
 function redisClient(): Redis {
   const r = new Redis(redisUrl());
@@ -31,7 +32,7 @@ function redisClient(): Redis {
 
 /** How many entries were ever added to a node's relay inbox (0 when it never existed). */
 async function inboxEntries(redis: Redis, prefix: string, nodeId: string): Promise<number> {
-  const key = `${prefix}:inbox:${nodeId}`;
+  const key = new RedisKeys(prefix).inbox(nodeId);
   if (!(await redis.exists(key))) return 0;
   const info = (await redis.call("XINFO", "STREAM", key)) as unknown[];
   const i = info.indexOf("entries-added");

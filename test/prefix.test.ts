@@ -4,6 +4,7 @@
 import { expect } from "chai";
 import Redis from "ioredis";
 import { aliveApps, ClusterFixture, onCleanup, redisUrl, startCluster, uniquePrefix, waitFor } from "./helpers";
+import { RedisKeys } from "../src/transport/keys";
 
 function setup(label: string) {
   return (io: import("../src").Server) =>
@@ -28,8 +29,8 @@ describe("cluster prefixes: two clusters on one Redis", () => {
     expect(aliveApps(b.ioNodes[0]).sort()).to.deep.equal([...idsB].sort());
     const redis = new Redis(redisUrl());
     onCleanup(() => redis.quit(), "redis client");
-    const nodesA = Object.keys(await redis.hgetall(`${a.prefix}:nodes`)).sort();
-    const nodesB = Object.keys(await redis.hgetall(`${b.prefix}:nodes`)).sort();
+    const nodesA = Object.keys(await redis.hgetall(new RedisKeys(a.prefix).nodes)).sort();
+    const nodesB = Object.keys(await redis.hgetall(new RedisKeys(b.prefix).nodes)).sort();
     expect(nodesA).to.deep.equal([...idsA, a.ioNodes[0].id].sort());
     expect(nodesB).to.deep.equal([...idsB, b.ioNodes[0].id].sort());
     // and every key a cluster wrote is under its prefix

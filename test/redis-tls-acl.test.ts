@@ -15,6 +15,7 @@ import type { ConfigJson } from "../src";
 import { ClientSocket, connect, FAST, onCleanup, portOf, request, uniquePrefix, waitFor } from "./helpers";
 import { killAll, NodeProcess, spawnNode, whoami } from "./helpers/processes";
 import { CLUSTER_COMMANDS, clusterAcl, TlsRedis } from "./helpers/tls-redis";
+import { RedisKeys, sessionKey } from "../src/transport/keys";
 
 const PREFIX = uniquePrefix("tls");
 const USER = "cluster";
@@ -95,7 +96,7 @@ describe("Redis over TLS with an ACL user", function () {
     // the owner has snapshotted the session, data and all, under the prefix: kill it
     const before = await whoami(client);
     const snapshotted = async () => {
-      const keys = await admin.keys(`${PREFIX}:session#*`);
+      const keys = await admin.keys(new RedisKeys(PREFIX).scope(sessionKey("*")));
       const values = await Promise.all(keys.map((k) => admin.getBuffer(k)));
       return values.some((v) => v?.includes("ada"));
     };
@@ -116,7 +117,7 @@ describe("Redis over TLS with an ACL user", function () {
     expect(await admin.acl("LOG")).to.deep.equal([]);
     const keys = await admin.keys("*");
     expect(keys.filter((k) => !k.startsWith(`${PREFIX}:`))).to.deep.equal([]);
-    expect(keys).to.include(`${PREFIX}:nodes`);
+    expect(keys).to.include(new RedisKeys(PREFIX).nodes);
   });
 
   it("a wrong password fails new Server(...).ready() and createIoNode().ready() with a clear error", async () => {

@@ -6,7 +6,8 @@ import { expect } from "chai";
 import { MemoryTransport } from "../src/transport/memory";
 import { PresenceAnnouncer } from "../src/io-node/presence-announcer";
 import { RoomPresence } from "../src/app-node/room-presence";
-import { encodePresence, PRESENCE_CHANNEL } from "../src/protocol/presence";
+import { encodePresence } from "../src/protocol/presence";
+import { CHANNELS } from "../src/transport/keys";
 import type { NodeRecord } from "../src/cluster/node-registry";
 import { onCleanup, uniquePrefix, waitFor } from "./helpers";
 
@@ -92,8 +93,8 @@ describe("room presence", () => {
   });
 
   it("garbage on the channel is dropped; a forgotten io-node counts nowhere", async () => {
-    await transport.publish(PRESENCE_CHANNEL, Buffer.from("not msgpack at all \u00ff"));
-    await transport.publish(PRESENCE_CHANNEL, encodePresence({ from: "io-1", seq: 1, snapshot: false, changes: [["/", "r1", true]] }).subarray(0, 5));
+    await transport.publish(CHANNELS.presence, Buffer.from("not msgpack at all \u00ff"));
+    await transport.publish(CHANNELS.presence, encodePresence({ from: "io-1", seq: 1, snapshot: false, changes: [["/", "r1", true]] }).subarray(0, 5));
     change("/", "r1", true);
     await waitFor(() => who(presence, "/", ["r1"]).length === 1, 2_000, "r1 announced after the garbage");
     presence.forget("io-1");

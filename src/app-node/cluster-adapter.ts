@@ -16,6 +16,7 @@ import { clearTimeout, now, setTimeout } from "../clock";
 import * as msgpack from "notepack.io";
 import { debug as makeDebug, warn } from "../log";
 import { Transport, Unsubscribe } from "../transport/transport";
+import { adapterChannel, logKey, responseChannel } from "../transport/keys";
 import type { RelayEngine } from "./relay-engine";
 import type { RelayConnection } from "./relay-connection";
 import type { BroadcastFrame } from "./io-link";
@@ -141,9 +142,9 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
     this.orderedWindow = opts.heartbeatInterval;
     this.requestsTimeout = opts.requestsTimeout;
     this.heartbeatInterval = opts.heartbeatInterval;
-    this.channel = `adapter#${nsp.name}`;
-    this.responseChannel = `adapter#${nsp.name}#${this.uid}`;
-    this.logKey = `log#${nsp.name}`;
+    this.channel = adapterChannel(nsp.name);
+    this.responseChannel = responseChannel(nsp.name, this.uid);
+    this.logKey = logKey(nsp.name);
     // socket.io filled in its defaults before it created the adapters
     const csr = serverOptions(nsp.server).connectionStateRecovery as { maxDisconnectionDuration: number } | undefined;
     if (csr) {
@@ -515,7 +516,7 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
   }
 
   protected override async doPublishResponse(requesterUid: string, response: ClusterResponse): Promise<void> {
-    await this.transport.publish(`adapter#${this.nsp.name}#${requesterUid}`, msgpack.encode(response));
+    await this.transport.publish(responseChannel(this.nsp.name, requesterUid), msgpack.encode(response));
   }
 
   override delAll(id: string): void {

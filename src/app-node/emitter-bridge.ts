@@ -4,6 +4,7 @@ import { debug as makeDebug, warn } from "../log";
 import type { Transport, Unsubscribe } from "../transport/transport";
 import type { Namespace } from "socket.io";
 import { serverSideEmitHere } from "../socketio-shim";
+import { emitterPatterns } from "../transport/keys";
 
 const debug = makeDebug("emitter-bridge");
 
@@ -27,17 +28,18 @@ const EVENT = 2;
  * have no socket there: their messages are dropped. Garbage is logged and dropped.
  *
  * Two PSUBSCRIBE patterns on the subscriber connection, beside the prefix's own `<prefix>:` channels:
- * without an emitter, nothing is published there and nothing runs.
+ * without an emitter, nothing is published there and nothing runs. The emitter PUBLISHes (classic
+ * pub/sub), so on Redis Cluster too these stay classic pattern subscriptions, not sharded ones.
  */
 export class EmitterBridge {
   private readonly unsubscribes: Unsubscribe[] = [];
-  private readonly requestPrefix: string;
+  private readonly patterns: ReturnType<typeof emitterPatterns>;
 
   constructor(
     private readonly transport: Transport,
     private readonly namespaces: () => Map<string, Namespace>,
   ) {
-    this.requestPrefix = `${transport.prefix}-request#`;
+    this.patterns = emitterPatterns(transport.prefix);
   }
 
   /**
@@ -50,10 +52,10 @@ export class EmitterBridge {
    */
   async start(): Promise<void> {
     if (!this.transport.subscribePattern) return;
-    const prefix = this.transport.prefix;
-    this.unsubscribes.push(await this.transport.subscribePattern(`${prefix}#*`, (_c, payload) => this.onBroadcast(payload)));
-    this.unsubscribes.push(await this.transport.subscribePattern(`${this.requestPrefix}*`, (c, payload) => this.onRequest(c, payload)));
-    debug("listening to the redis emitter under %s", prefix);
+    const { broadcasts, requests } = this.patterns;
+    this.unsubscribes.push(await this.transport.subscribePattern(broadcasts, (_c, payload) => this.onBroadcast(payload)));
+    this.unsubscribes.push(await this.transport.subscribePattern(requests, (c, payload) => this.onRequest(c, payload)));
+    debug("listening to the redis emitter under %s", this.transport.prefix);
   }
 
   private namespace(name: unknown): Namespace | undefined {
@@ -115,7 +117,7 @@ export class EmitterBridge {
       return;
     }
     // "<prefix>-request#<nsp>#"
-    const nsp = this.namespace(channel.slice(this.requestPrefix.length, -1));
+    const nsp = this.namespace(channel.slice(this.patterns.requestPrefix.length, -1));
     if (!nsp) return;
     const bopts: BroadcastOptions = { ...rooms, flags: { local: true } };
     try {

@@ -1,5 +1,6 @@
 import { debug as makeDebug, warn } from "../log";
-import { decodePresence, EVERY_ROOM, PRESENCE_CHANNEL, PRESENCE_SYNC_CHANNEL, PresenceMessage } from "../protocol/presence";
+import { decodePresence, EVERY_ROOM, PresenceMessage } from "../protocol/presence";
+import { CHANNELS } from "../transport/keys";
 import type { NodeRecord } from "../cluster/node-registry";
 import type { Transport, Unsubscribe } from "../transport/transport";
 
@@ -36,7 +37,7 @@ export class RoomPresence {
   constructor(private readonly transport: Transport) {}
 
   async start(): Promise<void> {
-    this.unsubscribe = await this.transport.subscribe(PRESENCE_CHANNEL, (payload) => {
+    this.unsubscribe = await this.transport.subscribe(CHANNELS.presence, (payload) => {
       const message = decodePresence(payload);
       if (!message) {
         warn("presence-garbage", `dropping an undecodable room presence message (${payload.length} bytes)`);
@@ -147,7 +148,7 @@ export class RoomPresence {
   }
 
   private requestSnapshot(ioNodeId: string): void {
-    this.transport.publish(PRESENCE_SYNC_CHANNEL, Buffer.from(ioNodeId)).catch((err: Error) => {
+    this.transport.publish(CHANNELS.presenceSync, Buffer.from(ioNodeId)).catch((err: Error) => {
       debug("snapshot request to %s failed: %s", ioNodeId, err.message);
     });
   }

@@ -2,6 +2,7 @@ import * as msgpack from "notepack.io";
 import type { Session } from "socket.io-adapter";
 import { warn } from "../log";
 import { Transport } from "../transport/transport";
+import { sessionKey } from "../transport/keys";
 import { clearInterval, now as clockNow, setInterval } from "../clock";
 import { privateSessionId } from "../socketio-shim";
 
@@ -47,7 +48,7 @@ export class SessionSnapshots {
   }
 
   private key(pid: string): string {
-    return `session#${pid}`;
+    return sessionKey(pid);
   }
 
   /** Writes the sessions that changed, and refreshes the ones about to expire. */

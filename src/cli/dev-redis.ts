@@ -5,6 +5,7 @@ import { canConnect } from "./ports";
 import { startPrivateRedis } from "./private-redis";
 import { redactUrl } from "./redact-url";
 import { isSentinelUrl, parseSentinelUrl } from "../transport/sentinel-url";
+import { isClusterUrlList, parseClusterUrls } from "../transport/cluster-url";
 
 /** Where a `dev` cluster gets Redis from; undefined means none: the in-memory default. */
 export type DevRedisSource = { kind: "configured"; url: string } | { kind: "private"; binary: string } | undefined;
@@ -37,23 +38,27 @@ export async function startDevRedis(source: NonNullable<DevRedisSource>, childre
   return { ...redis, description: `${redis.url} (a private redis-server started for this run)` };
 }
 
-/** A Sentinel URL is fine when it parses and one of its Sentinels accepts connections. */
-async function assertSentinelReachable(url: string): Promise<void> {
-  let sentinels: Array<{ host?: string; port?: number }>;
+/**
+ * A Sentinel URL (or a Redis Cluster's list of node URLs) is fine when it parses and one of its
+ * Sentinels (nodes) accepts connections: ioredis finds the others from there.
+ */
+async function assertAnyReachable(url: string): Promise<void> {
+  const cluster = isClusterUrlList(url);
+  let hosts: Array<{ host?: string; port?: number }>;
   try {
-    sentinels = parseSentinelUrl(url).sentinels ?? [];
+    hosts = cluster ? (parseClusterUrls(url).nodes as typeof hosts) : (parseSentinelUrl(url).sentinels ?? []);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  for (const { host = "localhost", port = 26379 } of sentinels) {
+  for (const { host = "localhost", port = cluster ? 6379 : 26379 } of hosts) {
     if (await canConnect(host, port, 2_000)) return;
   }
-  throw new Error(`cannot reach any Sentinel of ${redactUrl(url)}: are they running?`);
+  throw new Error(`cannot reach any ${cluster ? "Redis Cluster node" : "Sentinel"} of ${redactUrl(url)}: are they running?`);
 }
 
 /** Fails early with a clear message rather than leaving every node retrying a dead address. */
 async function assertReachable(url: string): Promise<void> {
-  if (isSentinelUrl(url)) return assertSentinelReachable(url);
+  if (isSentinelUrl(url) || isClusterUrlList(url)) return assertAnyReachable(url);
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -3,6 +3,7 @@ import { hostname } from "os";
 import { debug as makeDebug, warn } from "../log";
 import { CLOSE_WAIT_MS, withTimeout } from "./with-timeout";
 import { Transport, Unsubscribe } from "../transport/transport";
+import { CHANNELS } from "../transport/keys";
 import { clearInterval, now as clockNow, setInterval } from "../clock";
 
 const debug = makeDebug("registry");
@@ -52,8 +53,6 @@ interface Observed {
   alive: boolean;
 }
 
-const CHANGES_CHANNEL = "nodes-changed";
-
 /**
  * The cluster's membership, seen from one node: it publishes this node's heartbeat and watches the
  * others'. Liveness is judged by the observer's own clock (a record whose `seq` stops moving),
@@ -88,7 +87,7 @@ export class NodeRegistry extends EventEmitter {
   }
 
   async start(): Promise<void> {
-    this.unsubscribe = await this.transport.subscribe(CHANGES_CHANNEL, (payload) => {
+    this.unsubscribe = await this.transport.subscribe(CHANNELS.nodesChanged, (payload) => {
       this.departed.add(payload.toString());
       void this.poll();
     });
@@ -277,7 +276,7 @@ export class NodeRegistry extends EventEmitter {
     const id = this.self().id;
     const goodbye = async () => {
       await this.transport.removeNode(id);
-      await this.transport.publish(CHANGES_CHANNEL, Buffer.from(id));
+      await this.transport.publish(CHANNELS.nodesChanged, Buffer.from(id));
       await this.transport.dropInbox(id);
       await this.unsubscribe?.();
     };

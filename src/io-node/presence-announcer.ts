@@ -1,5 +1,6 @@
 import { debug as makeDebug, warn } from "../log";
-import { encodePresence, PRESENCE_CHANNEL, PRESENCE_SYNC_CHANNEL } from "../protocol/presence";
+import { encodePresence } from "../protocol/presence";
+import { CHANNELS } from "../transport/keys";
 import type { Transport, Unsubscribe } from "../transport/transport";
 import { withTimeout } from "../cluster/with-timeout";
 import { setImmediate } from "../clock";
@@ -32,7 +33,7 @@ export class PresenceAnnouncer {
   ) {}
 
   async start(): Promise<void> {
-    this.unsubscribe = await this.transport.subscribe(PRESENCE_SYNC_CHANNEL, (payload) => {
+    this.unsubscribe = await this.transport.subscribe(CHANNELS.presenceSync, (payload) => {
       if (payload.toString() === this.nodeId) this.publishSnapshot();
     });
   }
@@ -74,7 +75,7 @@ export class PresenceAnnouncer {
   }
 
   private publish(payload: Buffer): Promise<void> {
-    return (this.lastPublish = this.transport.publish(PRESENCE_CHANNEL, payload).catch((err: Error) => {
+    return (this.lastPublish = this.transport.publish(CHANNELS.presence, payload).catch((err: Error) => {
       // the app-nodes notice the gap through the counter in the registry and ask for a snapshot
       warn("presence-publish", `io-node ${this.nodeId}: room presence not published: ${err.message}`);
     }));

@@ -2,6 +2,7 @@
  * The original's messages between app-nodes and io-nodes, carried over the cluster transport's
  * pub/sub (client packets themselves travel through the relay, like any Socket.IO traffic).
  */
+import { CHANNELS } from "../transport/keys";
 
 export type RecipientType = "client" | "channel" | "all";
 
@@ -26,9 +27,9 @@ export interface IoMessageBody {
 }
 
 /** Channel on which app-nodes tell every io-node (`ioNode.server.on("app <type>")`). */
-export const TO_IO_NODES = "legacy#io";
+export const TO_IO_NODES = CHANNELS.legacyToIoNodes;
 /** Channel on which io-nodes send custom messages to app-nodes. */
-export const TO_APP_NODES = "legacy#app";
+export const TO_APP_NODES = CHANNELS.legacyToAppNodes;
 
 export function encodeMessage(body: AppMessageBody | IoMessageBody): Buffer {
   return Buffer.from(JSON.stringify(body));

@@ -2,25 +2,20 @@ import * as msgpack from "notepack.io";
 
 /**
  * Room presence: which io-node holds at least one member of which room. Every io-node announces the
- * rooms that appear on it (first member) and vanish from it (last member gone) on the `rooms`
- * channel; app-nodes keep the picture so that a broadcast costs one frame per io-node with members,
+ * rooms that appear on it (first member) and vanish from it (last member gone) on the presence
+ * channel (`CHANNELS.presence` in transport/keys.ts); app-nodes keep the picture so that a broadcast costs one frame per io-node with members,
  * and none to io-nodes without (see `app-node/room-presence.ts`).
  *
  * Announcements of one io-node are numbered, so a receiver that missed one (pub/sub is at most
- * once) notices the gap and asks for a snapshot on the `rooms-sync` channel.
+ * once) notices the gap and asks for a snapshot on the presence-sync channel (payload: the io-node's id).
  */
 
-/** Channel of announcements and snapshots. */
-export const PRESENCE_CHANNEL = "rooms";
 /**
  * The room an io-node announces in a namespace while it restores a session there: it wants every
  * broadcast of the namespace for that time (see `io-node/recovery-window.ts`). A room an app
  * names so would only cost frames, never a delivery.
  */
 export const EVERY_ROOM = "\u0000every room";
-
-/** Channel on which an app-node asks an io-node (payload: its id) for a snapshot. */
-export const PRESENCE_SYNC_CHANNEL = "rooms-sync";
 
 export interface PresenceMessage {
   /** The io-node announcing. */

@@ -1,4 +1,3 @@
-import Redis, { RedisOptions } from "ioredis";
 import { debug as makeDebug, warn } from "../log";
 import { Transport, Unsubscribe } from "./transport";
 import { newTransportStats } from "./transport-stats";
@@ -6,20 +5,11 @@ import { DirectLinks } from "./direct/direct-links";
 import type { LinkAddressOptions } from "./direct/address";
 import type { LinkStats } from "./direct/stats";
 import { clearInterval, now as clockNow, setInterval, setTimeout } from "../clock";
-import { isSentinelUrl, parseSentinelUrl } from "./sentinel-url";
-import { duplicateSubscriber, sentinelDefaults } from "./sentinel-client";
+import { createRedisClient, duplicateSubscriber, isCluster, RedisClient, RedisConfig } from "./redis-client";
+import { RedisKeys } from "./keys";
 import { RedisRefusedError, refusalOf } from "./redis-refusal";
 
 const debug = makeDebug("transport:redis");
-
-/**
- * Where to find Redis: a URL (`redis://host:port/db`, `rediss://user:password@host:port` for TLS,
- * or `redis-sentinel://host:port,host:port?name=mymaster` for a primary behind Sentinels, see
- * `parseSentinelUrl`), ioredis options (`{ host, port, username, password, tls: { ca } }`,
- * `sentinels` and `name` included), or a ready ioredis client. Every connection a node opens is a
- * duplicate of the first, so it reaches the same Redis the same way.
- */
-export type RedisConfig = string | RedisOptions | Redis;
 
 export interface RedisTransportOptions {
   /** Max entries kept in a node's inbox stream (approximate trim). @default 100000 */
@@ -47,33 +37,23 @@ function isHeaderField(name: Buffer): boolean {
 }
 
 /**
- * No auto-pipelining: ioredis defers each auto-pipeline with the global `setImmediate` of the
- * moment, and every later command of the client joins the pending one. An app's test that fakes
- * the timers for a while (see src/clock.ts) would leave that callback on the fake clock and the
- * client silent for good: heartbeats, inboxes, pub/sub. The relay already sends one batch per peer
- * per event-loop turn, so there is little left to pipeline.
- */
-const CLIENT_DEFAULTS: RedisOptions = { enableAutoPipelining: false, maxRetriesPerRequest: null };
-
-export function createRedisClient(config: RedisConfig): { client: Redis; owned: boolean } {
-  if (config instanceof Redis) return { client: config, owned: false };
-  if (typeof config === "string" && !isSentinelUrl(config)) return { client: new Redis(config, CLIENT_DEFAULTS), owned: true };
-  const options = typeof config === "string" ? parseSentinelUrl(config) : config;
-  const client = new Redis({ ...CLIENT_DEFAULTS, ...sentinelDefaults(options), ...options });
-  return { client, owned: true };
-}
-
-/**
  * Redis transport: inboxes are streams (ordered, kept across a reconnect, trimmed by their reader),
- * fan-out is pub/sub, the registry is one hash, sessions are expiring strings.
+ * fan-out is pub/sub, the registry is one hash, sessions are expiring strings. Works against one
+ * Redis (direct or behind Sentinels) and against a Redis Cluster: every name comes from
+ * {@link RedisKeys} with a hash tag, no command touches two slots, and on a Cluster the pub/sub of
+ * the cluster's own channels is sharded (SPUBLISH/SSUBSCRIBE), so a message reaches the one shard
+ * that serves its channel rather than every node.
  */
 export class RedisTransport implements Transport {
   readonly stats = newTransportStats();
   readonly kind = "redis";
-  private readonly cmd: Redis;
+  private readonly cmd: RedisClient;
   private readonly ownsCmd: boolean;
-  private readonly sub: Redis;
-  private readonly readers: Redis[] = [];
+  private readonly sub: RedisClient;
+  private readonly readers: RedisClient[] = [];
+  private readonly keys: RedisKeys;
+  /** SPUBLISH/SSUBSCRIBE rather than PUBLISH/SUBSCRIBE: on a Cluster, chosen once. */
+  private readonly sharded: boolean;
   private readonly handlers = new Map<string, Set<(payload: Buffer) => void>>();
   private readonly patternHandlers = new Map<string, Set<(channel: string, payload: Buffer) => void>>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -98,6 +78,8 @@ export class RedisTransport implements Transport {
     this.cmd = client;
     this.ownsCmd = owned;
     this.sub = duplicateSubscriber(client);
+    this.keys = new RedisKeys(prefix);
+    this.sharded = isCluster(client);
     this.refusal = new Promise<never>((_resolve, reject) => (this.refuse = reject));
     // nobody may be asking (a node that started already): the warning below is the operator's
     this.refusal.catch(() => undefined);
@@ -107,7 +89,7 @@ export class RedisTransport implements Transport {
     const links = opts.directLinks ?? true;
     if (links !== false) {
       const address = links === true ? {} : links;
-      this.links = new DirectLinks(this.cmd, prefix, address, (nodeId, payload, header) =>
+      this.links = new DirectLinks(this.cmd, this.keys, address, (nodeId, payload, header) =>
         this.appendInbox(nodeId, payload, header),
       );
     }
@@ -120,7 +102,7 @@ export class RedisTransport implements Transport {
     }
     // only fires for PSUBSCRIBE patterns (the emitter bridge); our own channels are exact
     this.sub.on("pmessageBuffer", (pattern: string | Buffer, channel: Buffer, message: Buffer) => this.onPatternMessage(pattern, channel, message));
-    this.sub.on("messageBuffer", (channel: Buffer, message: Buffer) => {
+    this.sub.on(this.sharded ? "smessageBuffer" : "messageBuffer", (channel: Buffer, message: Buffer) => {
       const handlers = this.handlers.get(channel.toString());
       if (!handlers) return;
       for (const handler of handlers) {
@@ -147,7 +129,7 @@ export class RedisTransport implements Transport {
   }
 
   private key(name: string): string {
-    return `${this.prefix}:${name}`;
+    return this.keys.scope(name);
   }
 
   /**
@@ -203,7 +185,7 @@ export class RedisTransport implements Transport {
 
   private appendInbox(nodeId: string, payload: Buffer, header?: Buffer): void {
     if (this.quitting) return;
-    const key = this.key(`inbox:${nodeId}`);
+    const key = this.keys.inbox(nodeId);
     const failed = (err: Error) => {
       if (!this.note(err)) warn("redis-send", `could not send to ${nodeId}: ${err.message}`);
     };
@@ -228,7 +210,7 @@ export class RedisTransport implements Transport {
     });
     reader.on("reconnecting", () => this.stats.redisReconnects++);
     this.readers.push(reader);
-    const key = this.key(`inbox:${nodeId}`);
+    const key = this.keys.inbox(nodeId);
     const onEntry = this.links ? this.links.inbox(nodeId, onPayload) : (payload: Buffer) => onPayload(payload);
     let lastId = "0";
     // the reader trims what it has consumed, so a stream never grows with read entries
@@ -285,11 +267,12 @@ export class RedisTransport implements Transport {
   }
 
   async dropInbox(nodeId: string): Promise<void> {
-    await this.run(Promise.all([this.cmd.del(this.key(`inbox:${nodeId}`)), this.links?.drop(nodeId)]));
+    await this.run(Promise.all([this.cmd.del(this.keys.inbox(nodeId)), this.links?.drop(nodeId)]));
   }
 
   async publish(channel: string, payload: Buffer): Promise<void> {
-    await this.run(this.cmd.publish(this.key(channel), payload));
+    const name = this.key(channel);
+    await this.run(this.sharded ? this.cmd.spublish(name, payload) : this.cmd.publish(name, payload));
   }
 
   async subscribe(channel: string, onPayload: (payload: Buffer) => void): Promise<Unsubscribe> {
@@ -297,7 +280,7 @@ export class RedisTransport implements Transport {
     let set = this.handlers.get(name);
     if (!set) {
       this.handlers.set(name, (set = new Set()));
-      await this.run(this.sub.subscribe(name));
+      await this.run(this.sharded ? this.sub.ssubscribe(name) : this.sub.subscribe(name));
     }
     const handler = (payload: Buffer) => onPayload(payload);
     set.add(handler);
@@ -305,7 +288,8 @@ export class RedisTransport implements Transport {
       const current = this.handlers.get(name);
       if (!current?.delete(handler) || current.size > 0) return;
       this.handlers.delete(name);
-      if (!this.closed) await this.sub.unsubscribe(name).catch(() => undefined);
+      if (this.closed) return;
+      await (this.sharded ? this.sub.sunsubscribe(name) : this.sub.unsubscribe(name)).catch(() => undefined);
     };
   }
 
@@ -326,20 +310,20 @@ export class RedisTransport implements Transport {
   }
 
   async putNode(nodeId: string, record: string): Promise<void> {
-    await this.run(this.cmd.hset(this.key("nodes"), nodeId, record));
+    await this.run(this.cmd.hset(this.keys.nodes, nodeId, record));
   }
 
   async removeNode(nodeId: string): Promise<void> {
-    await this.run(this.cmd.hdel(this.key("nodes"), nodeId));
+    await this.run(this.cmd.hdel(this.keys.nodes, nodeId));
   }
 
   async listNodes(): Promise<Record<string, string>> {
-    const type = await this.run(this.cmd.type(this.key("nodes")));
+    const type = await this.run(this.cmd.type(this.keys.nodes));
     if (type !== "hash" && type !== "none") {
-      warn("registry-type", `${this.key("nodes")} is a ${type}, not a hash: ignoring it`);
+      warn("registry-type", `${this.keys.nodes} is a ${type}, not a hash: ignoring it`);
       return {};
     }
-    return this.run(this.cmd.hgetall(this.key("nodes")));
+    return this.run(this.cmd.hgetall(this.keys.nodes));
   }
 
   async setValue(key: string, value: Buffer, ttlMs: number): Promise<void> {

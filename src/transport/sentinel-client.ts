@@ -41,9 +41,9 @@ export function sentinelDefaults(options: RedisOptions): RedisOptions {
  * follows it, and reconnect only when it goes away.
  *
  * @example
- * const sub = duplicateSubscriber(cmd);
+ * const sub = duplicateSentinelSubscriber(cmd);
  */
-export function duplicateSubscriber(client: Redis): Redis {
+export function duplicateSentinelSubscriber(client: Redis): Redis {
   const { options } = client;
   // no ready check (INFO) on the subscriber: a subscriber has nothing to wait for while Redis
   // loads, and an INFO that meets the connection in subscribe mode fails it and every queued

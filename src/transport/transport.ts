@@ -3,7 +3,8 @@
  *
  * Two implementations: `memory` (in-process, for the embedded default and tests) and `redis`
  * (ioredis, for real clusters). Every key or channel name below is relative: a transport scopes
- * it under its cluster prefix, so two clusters can share one Redis.
+ * it under its cluster prefix, so two clusters can share one Redis. Callers take the names from
+ * `keys.ts`, which also gives each its Redis Cluster hash tag.
  */
 import type { TransportStats } from "./transport-stats";
 import type { LinkStats } from "./direct/stats";

@@ -53,6 +53,11 @@ export class Topology {
     return topo;
   }
 
+  /** The cluster prefix of every node of the topology. */
+  get prefix(): string {
+    return this.env.PREFIX;
+  }
+
   /** host:port of each io-node. */
   get addresses(): string[] {
     return this.ioNodes.map((n) => n.address!);

@@ -1,4 +1,5 @@
-import type Redis from "ioredis";
+import type { RedisClient } from "../redis-client";
+import type { RedisKeys } from "../keys";
 import { randomBytes } from "crypto";
 import { debug as makeDebug, warn } from "../../log";
 import { advertisedHost, DEFAULT_LINK_HOST, formatAddress, LinkAddressOptions, parseAddress } from "./address";
@@ -26,8 +27,8 @@ export type StreamAppender = (nodeId: string, payload: Buffer, header: Buffer) =
 
 /**
  * Direct links of one transport: a TCP connection per peer node carrying what `send` would put in
- * the peer's inbox stream, with Redis kept as the registry of link addresses (`<prefix>:links`),
- * the holder of the cluster secret (`<prefix>:link-secret`) and the fallback road.
+ * the peer's inbox stream, with Redis kept as the registry of link addresses (`keys.links`),
+ * the holder of the cluster secret (`keys.linkSecret`) and the fallback road.
  */
 export class DirectLinks {
   readonly stats: LinkStats = newLinkStats();
@@ -43,8 +44,8 @@ export class DirectLinks {
   private readonly goneListeners = new Set<(nodeId: string) => void>();
 
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
     private readonly opts: LinkAddressOptions,
     toStream: StreamAppender,
   ) {
@@ -107,7 +108,7 @@ export class DirectLinks {
   async publish(nodeId: string): Promise<void> {
     const started = await this.startServer();
     if (!started || this.closed) return;
-    await this.redis.hset(this.key("links"), nodeId, started.address);
+    await this.redis.hset(this.keys.links, nodeId, started.address);
     this.published.add(nodeId);
     debug("%s reachable at %s", nodeId, started.address);
   }
@@ -117,7 +118,7 @@ export class DirectLinks {
     const peer = this.peers.get(nodeId);
     this.peers.delete(nodeId);
     this.published.delete(nodeId);
-    await Promise.all([peer?.close(false), this.redis.hdel(this.key("links"), nodeId)]);
+    await Promise.all([peer?.close(false), this.redis.hdel(this.keys.links, nodeId)]);
   }
 
   /**
@@ -134,7 +135,7 @@ export class DirectLinks {
     this.peers.clear();
     // awaited (boundedly): an auto-pipelined command queued now would otherwise miss the QUIT,
     // and it carries the streamed leftovers of the links with it
-    const removed = this.published.size > 0 ? this.redis.hdel(this.key("links"), ...this.published) : this.redis.ping();
+    const removed = this.published.size > 0 ? this.redis.hdel(this.keys.links, ...this.published) : this.redis.ping();
     closing.push(withTimeout(removed.then(() => undefined), CLOSE_WAIT_MS));
     const started = await this.serverPromise?.catch(() => null);
     if (started) closing.push(started.server.close());
@@ -150,10 +151,6 @@ export class DirectLinks {
   async acceptedSockets(): Promise<import("net").Socket[]> {
     const started = await this.serverPromise;
     return started ? started.server.liveSockets() : [];
-  }
-
-  private key(name: string): string {
-    return `${this.prefix}:${name}`;
   }
 
   private startServer(): Promise<{ server: LinkServer; address: string } | null> {
@@ -179,7 +176,7 @@ export class DirectLinks {
   /** The cluster secret: created once by whichever node comes first, read by all. */
   private secret(): Promise<Buffer | null> {
     this.secretPromise ??= (async () => {
-      const key = this.key("link-secret");
+      const key = this.keys.linkSecret;
       await this.redis.set(key, randomBytes(SECRET_BYTES).toString("hex"), "NX");
       const hex = await this.redis.get(key);
       if (!hex || !/^[0-9a-f]+$/.test(hex) || hex.length !== SECRET_BYTES * 2) {
@@ -196,9 +193,9 @@ export class DirectLinks {
   }
 
   private async resolve(nodeId: string): Promise<{ host: string; port: number } | null> {
-    const raw = await this.redis.hget(this.key("links"), nodeId);
+    const raw = await this.redis.hget(this.keys.links, nodeId);
     const address = parseAddress(raw);
-    if (raw && !address) warn("link-address", `${this.key("links")} holds "${raw.slice(0, 80)}" for ${nodeId}: not an address`);
+    if (raw && !address) warn("link-address", `${this.keys.links} holds "${raw.slice(0, 80)}" for ${nodeId}: not an address`);
     return address;
   }
 }
