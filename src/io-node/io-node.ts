@@ -1,13 +1,10 @@
 import { EventEmitter } from "events";
 import { createServer, Server as HttpServer } from "http";
-import type { AddressInfo } from "net";
 import { Server as EngineServer, Socket as EioSocket, ServerOptions as EngineServerOptions, AttachOptions } from "engine.io";
-import { listenInbox } from "../cluster/inbox";
-import { NodeRecord, NodeRegistry } from "../cluster/node-registry";
+import { ClusterMember } from "../cluster/cluster-member";
+import type { NodeRecord, NodeRegistry } from "../cluster/node-registry";
 import { debug as makeDebug, warn } from "../log";
-import { CLOSE_WAIT_MS, withTimeout } from "../cluster/with-timeout";
-import { startOrRefuse } from "../cluster/start-or-refuse";
-import { ClusterOptions, newNodeId, resolveClusterOptions, ResolvedClusterOptions } from "../options";
+import { ClusterOptions, resolveClusterOptions, ResolvedClusterOptions } from "../options";
 import type { Transport } from "../transport/transport";
 import WebSocket from "ws";
 import { Batch, BroadcastFlag, CloseDescription, Frame, FrameType, Handshake, Payload, RoomOp } from "../protocol/frame";
@@ -22,8 +19,9 @@ import { Rebalancer } from "./rebalancer";
 import type { Move, OwnedConnections } from "./rebalance-plan";
 import { EVERY_ROOM } from "../protocol/presence";
 import { serveClientBundle } from "../http/socket-io-client";
+import { advertisedAddress, listen } from "../http/listen";
 import { clearTimeout, setTimeout } from "../clock";
-import type { MetricsSample, MetricsSource } from "../metrics/metrics-source";
+import type { MemberSample } from "../cluster/cluster-member";
 
 const debug = makeDebug("io-node");
 
@@ -64,6 +62,8 @@ export class IoNode extends EventEmitter {
   readonly engine: EngineServer;
   readonly httpServer: HttpServer;
   private readonly cluster: ResolvedClusterOptions;
+  /** Its start, heartbeat, inbox, metrics and leave, as every node's. */
+  private readonly member: ClusterMember;
   private readonly registry: NodeRegistry;
   private readonly held = new Map<string, HeldConnection>();
   /** One link per app-node, for everything (REVOKE frames included): one sequence per pair. */
@@ -95,15 +95,27 @@ export class IoNode extends EventEmitter {
   /** Client traffic, for the metrics: plain increments, read only when scraped. */
   private readonly traffic = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0, rehomed: 0, recovered: 0 };
   private clientInfoProvider?: (connId: string) => Record<string, unknown> | undefined;
-  private readonly started: Promise<void>;
   private closed = false;
-  private readonly metricsSource: MetricsSource;
 
   constructor(opts: IoNodeOptions = {}, resolved?: ResolvedClusterOptions) {
     super();
     this.cluster = resolved ?? resolveClusterOptions(opts);
-    this.id = newNodeId("io");
-    this.metricsSource = { id: this.id, role: "io", sample: () => this.metricsSample() };
+    this.member = new ClusterMember(this.cluster, {
+      role: "io",
+      label: "io-node",
+      record: () => ({
+        address: this.address(),
+        connections: this.held.size,
+        messages: this.messages,
+        roomSeq: this.presence.seq,
+        replayed: this.replayedPackets,
+      }),
+      sample: () => this.metricsSample(),
+      onBatch: (batch) => this.onBatch(batch),
+      parts: () => [this.presence],
+    });
+    this.id = this.member.id;
+    this.registry = this.member.registry;
     this.maxPendingPackets = opts.maxPendingPackets ?? 1000;
     this.pendingTimeout = opts.pendingTimeout ?? 30_000;
     this.publicAddress = opts.publicAddress;
@@ -149,32 +161,9 @@ export class IoNode extends EventEmitter {
     this.engine = new EngineServer(engineOpts);
     this.engine.attach(this.httpServer, engineOpts);
     if (serveClient !== false) serveClientBundle(this.httpServer, engineOpts.path, engineOpts.cors);
-    const listening =
-      port === undefined
-        ? Promise.resolve()
-        : new Promise<void>((resolve, reject) => {
-            this.httpServer.once("error", reject);
-            this.httpServer.listen(port, host, () => {
-              this.httpServer.off("error", reject);
-              resolve();
-            });
-          });
+    const listening = port === undefined ? Promise.resolve() : listen(this.httpServer, port, host);
     this.engine.on("connection", (socket: EioSocket) => this.onConnection(socket));
 
-    this.registry = new NodeRegistry(
-      this.cluster.transport,
-      () => ({
-        id: this.id,
-        role: "io",
-        address: this.address(),
-        metrics: this.metricsAddress(),
-        connections: this.held.size,
-        messages: this.messages,
-        roomSeq: this.presence.seq,
-        replayed: this.replayedPackets,
-      }),
-      this.cluster,
-    );
     this.registry.on("up", (r: NodeRecord) => this.onNodeUp(r));
     this.registry.on("change", (r: NodeRecord) => {
       if (r.role !== "app") return;
@@ -182,21 +171,11 @@ export class IoNode extends EventEmitter {
       this.rebalancer?.check();
     });
     this.registry.on("down", (r: NodeRecord) => r.role === "app" && this.onAppDown(r.id));
-    this.started = listening.then(() => startOrRefuse(this.cluster.transport, () => this.start()));
-    // the failure is the caller's through ready(); not an unhandled rejection when nobody asks
-    this.started.catch((err: Error) => warn("io-start", `io-node ${this.id} could not start: ${err.message}`));
-  }
-
-  private async start(): Promise<void> {
-    await this.cluster.metrics?.attach(this.metricsSource);
-    await listenInbox(this.cluster.transport, this.id, (batch) => this.onBatch(batch));
-    await this.presence.start();
-    await this.registry.start();
-    debug("io-node %s started", this.id);
+    this.member.start(listening);
   }
 
   /** What the metrics read of this node when scraped (see `metrics/metrics.ts`). */
-  private metricsSample(): MetricsSample {
+  private metricsSample(): MemberSample {
     let queueDepth = 0;
     for (const link of this.links.values()) queueDepth += link.unackedBatches;
     return {
@@ -204,20 +183,18 @@ export class IoNode extends EventEmitter {
       ...this.traffic,
       queueDepth,
       replayed: this.replayedPackets,
-      peers: this.registry.heartbeatAges(this.id),
-      transport: this.cluster.transport.stats,
       link: this.cluster.transport.linkStats?.(),
     };
   }
 
   /** host:port of this node's `GET /metrics` server (`metricsPort`), once it listens. */
   metricsAddress(): string | undefined {
-    return this.cluster.metrics?.address();
+    return this.member.metricsAddress();
   }
 
   /** Resolves once the node is registered and reads its inbox. */
   ready(): Promise<void> {
-    return this.started;
+    return this.member.ready();
   }
 
   /** Connections held right now. */
@@ -227,11 +204,7 @@ export class IoNode extends EventEmitter {
 
   /** host:port advertised to browsers. */
   address(): string | undefined {
-    if (this.publicAddress) return this.publicAddress;
-    const a = this.httpServer.address() as AddressInfo | null;
-    if (!a || typeof a !== "object") return undefined;
-    const host = a.address === "::" || a.address === "0.0.0.0" ? "localhost" : a.address;
-    return `${host.includes(":") ? `[${host}]` : host}:${a.port}`;
+    return advertisedAddress(this.httpServer, this.publicAddress);
   }
 
   /**
@@ -790,18 +763,16 @@ export class IoNode extends EventEmitter {
     this.closed = true;
     this.rebalancer?.close();
     // a node that never reached Redis must still close
-    await withTimeout(this.started.catch(() => undefined), CLOSE_WAIT_MS);
+    await this.member.settled();
     for (const hc of this.held.values()) {
       clearTimeout(hc.pendingTimer);
       // a connection an app-node asked to close may still wait for a poll: end it now, as Engine.IO does
       hc.socket.close(true);
     }
     this.engine.close();
-    await this.presence.close();
-    await this.registry.stop();
-    await this.cluster.metrics?.detach(this.metricsSource);
+    await this.member.leave();
     if (this.ownsHttpServer) await new Promise<void>((r) => this.httpServer.close(() => r()));
-    if (this.cluster.ownsTransport) await this.cluster.transport.close();
+    await this.member.closeTransport();
     debug("io-node %s closed", this.id);
   }
 }
