@@ -1,6 +1,7 @@
 import { createServer, Server as HttpServer } from "http";
 import type { AddressInfo } from "net";
-import { createIoNode, IoNodeOptions } from "../io-node/io-node";
+import { createIoNode } from "../io-node/io-node";
+import type { IoNodeOptions } from "../io-node/io-node-options";
 import { debug as makeDebug } from "../log";
 import { redactUrl } from "./redact-url";
 import { integerFlag, parseCommandArgs, portFlag, UsageError } from "./args";
