@@ -106,8 +106,9 @@ export class ClusterMember {
   }
 
   /** Waits for the start to end, either way, but not longer than a close may wait on Redis. */
-  async settled(): Promise<void> {
-    await withTimeout(this.ready().catch(() => undefined), CLOSE_WAIT_MS);
+  settled(): Promise<void | undefined> {
+    // the promise itself, not an async wrapper: a close goes on in the same turns as before
+    return withTimeout(this.ready().catch(() => undefined), CLOSE_WAIT_MS);
   }
 
   /** Closes the parts, leaves the registry (telling the others at once) and the metrics. */
