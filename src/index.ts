@@ -10,7 +10,7 @@
 export { Server } from "./app-node/server";
 export type { ServerOptions } from "./app-node/server";
 export { IoNode, createIoNode } from "./io-node/io-node";
-export type { IoNodeOptions } from "./io-node/io-node";
+export type { IoNodeOptions } from "./io-node/io-node-options";
 export type { ClusterOptions, RebalanceOptions } from "./options";
 export type { MetricsOptions } from "./metrics/node-metrics";
 export { RelayEngine } from "./app-node/relay-engine";

@@ -1,9 +1,7 @@
-import { listenInbox } from "../cluster/inbox";
-import { NodeRecord, NodeRegistry } from "../cluster/node-registry";
+import { ClusterMember } from "../cluster/cluster-member";
+import type { NodeRecord, NodeRegistry } from "../cluster/node-registry";
 import { debug as makeDebug, warn } from "../log";
-import { CLOSE_WAIT_MS, withTimeout } from "../cluster/with-timeout";
-import { startOrRefuse } from "../cluster/start-or-refuse";
-import { newNodeId, ResolvedClusterOptions } from "../options";
+import type { ResolvedClusterOptions } from "../options";
 import { Batch, Frame, FrameType } from "../protocol/frame";
 import { ReceiptPositions } from "../cluster/receipt-positions";
 import { BroadcastFrame, IoLink, IoFrameSink, LocalIoLink, RemoteIoLink } from "./io-link";
@@ -13,7 +11,6 @@ import { now as clockNow } from "../clock";
 import { RoomPresence } from "./room-presence";
 import type { FanOut } from "./cluster-adapter";
 import type { ConnectionRelease } from "./connection-release";
-import type { MetricsSource } from "../metrics/metrics-source";
 
 const debug = makeDebug("app-node");
 
@@ -22,9 +19,11 @@ const debug = makeDebug("app-node");
  * engine the Socket.IO server is bound to.
  */
 export class AppNode implements FanOut {
-  readonly id = newNodeId("app");
+  readonly id: string;
   readonly engine = new RelayEngine();
   readonly registry: NodeRegistry;
+  /** Its start, heartbeat, inbox, metrics and leave, as every node's. */
+  private readonly member: ClusterMember;
   /** Which io-nodes hold members of which rooms, so broadcasts go only where they are needed. */
   private readonly presence: RoomPresence;
   private readonly links = new Map<string, IoLink>();
@@ -44,7 +43,6 @@ export class AppNode implements FanOut {
   private doubtedBeat = -1;
   private doubtedAt = 0;
   private duplicates = 0;
-  private readonly started: Promise<void>;
   private closed = false;
   /** Set by `leave()`: batches are neither processed nor acknowledged, so io-nodes replay them elsewhere. */
   private leaving = false;
@@ -52,21 +50,23 @@ export class AppNode implements FanOut {
   releaser?: ConnectionRelease;
 
   constructor(readonly cluster: ResolvedClusterOptions) {
-    this.registry = new NodeRegistry(
-      cluster.transport,
-      () => ({
-        id: this.id,
-        role: "app",
-        metrics: this.metricsAddress(),
+    this.presence = new RoomPresence(cluster.transport);
+    this.member = new ClusterMember(cluster, {
+      role: "app",
+      label: "app-node",
+      record: () => ({ connections: this.engine.clientsCount, messages: this.messages, duplicates: this.duplicateBatches }),
+      sample: () => ({
         connections: this.engine.clientsCount,
-        messages: this.messages,
         duplicates: this.duplicateBatches,
+        link: this.cluster.transport.linkStats?.(),
       }),
-      cluster,
-    );
+      onBatch: (batch) => this.onBatch(batch),
+      parts: () => [this.presence],
+    });
+    this.id = this.member.id;
+    this.registry = this.member.registry;
     // recovery claims wait on its reads, one listener per io-node being judged (stale-sessions.ts)
     this.registry.setMaxListeners(0);
-    this.presence = new RoomPresence(cluster.transport);
     this.registry.on("up", (r: NodeRecord) => this.presence.onHeartbeat(r));
     this.registry.on("change", (r: NodeRecord) => this.presence.onHeartbeat(r));
     this.registry.on("resumed", (beatBefore: number) => this.doubtAfter(beatBefore));
@@ -81,39 +81,17 @@ export class AppNode implements FanOut {
       this.links.delete(r.id);
       if (n > 0) warn(`io-down-${r.id}`, `app-node ${this.id}: io-node ${r.id} is gone; ${n} connection(s) closed`);
     });
-    this.started = startOrRefuse(this.cluster.transport, () => this.start());
-    // the failure is the caller's through ready(); not an unhandled rejection when nobody asks
-    this.started.catch((err: Error) => warn("app-start", `app-node ${this.id} could not start: ${err.message}`));
+    this.member.start();
   }
 
-  private async start(): Promise<void> {
-    await this.cluster.metrics?.attach(this.metricsSource);
-    await listenInbox(this.cluster.transport, this.id, (batch) => this.onBatch(batch));
-    await this.presence.start();
-    await this.registry.start();
-    debug("app-node %s started", this.id);
-  }
-
+  /** Resolves once the node is registered and reads its inbox. */
   ready(): Promise<void> {
-    return this.started;
+    return this.member.ready();
   }
-
-  /** What the metrics read of this node when scraped (see `metrics/metrics.ts`). */
-  private readonly metricsSource: MetricsSource = {
-    id: this.id,
-    role: "app",
-    sample: () => ({
-      connections: this.engine.clientsCount,
-      duplicates: this.duplicateBatches,
-      peers: this.registry.heartbeatAges(this.id),
-      transport: this.cluster.transport.stats,
-      link: this.cluster.transport.linkStats?.(),
-    }),
-  };
 
   /** host:port of this node's `GET /metrics` server (`metricsPort`), once it listens. */
   metricsAddress(): string | undefined {
-    return this.cluster.metrics?.address();
+    return this.member.metricsAddress();
   }
 
   /** Lets a co-located io-node reach this app-node by function call. */
@@ -246,22 +224,21 @@ export class AppNode implements FanOut {
    * this node did not acknowledge) to the remaining app-nodes.
    */
   async leave(): Promise<void> {
-    await withTimeout(this.started.catch(() => undefined), CLOSE_WAIT_MS);
+    await this.member.settled();
     this.leaving = true;
     for (const link of this.links.values()) if (link instanceof RemoteIoLink) link.close();
     await this.registry.stop();
     await this.close();
   }
 
+  /** Closes the links to io-nodes, leaves the cluster and releases the transport it created. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     // a node that never reached Redis must still close
-    await withTimeout(this.started.catch(() => undefined), CLOSE_WAIT_MS);
+    await this.member.settled();
     for (const link of this.links.values()) if (link instanceof RemoteIoLink) link.close();
-    await this.presence.close();
-    await this.registry.stop();
-    await this.cluster.metrics?.detach(this.metricsSource);
-    if (this.cluster.ownsTransport) await this.cluster.transport.close();
+    await this.member.leave();
+    await this.member.closeTransport();
   }
 }

@@ -11,8 +11,7 @@ import {
   PrivateSessionId,
   Session,
 } from "socket.io-adapter";
-import { randomBytes } from "crypto";
-import { clearTimeout, now, setTimeout } from "../clock";
+import { now } from "../clock";
 import * as msgpack from "notepack.io";
 import { debug as makeDebug, warn } from "../log";
 import { Transport, Unsubscribe } from "../transport/transport";
@@ -20,7 +19,7 @@ import { adapterChannel, logKey, responseChannel } from "../transport/keys";
 import type { RelayEngine } from "./relay-engine";
 import type { RelayConnection } from "./relay-connection";
 import type { BroadcastFrame } from "./io-link";
-import { SessionSnapshots, StoredSession } from "./session-snapshots";
+import { SessionSnapshots } from "./session-snapshots";
 import { ClaimVerdict, SILENT_HEARTBEATS, StaleSessions } from "./stale-sessions";
 import type { NodeRegistry } from "../cluster/node-registry";
 import { LocalRooms } from "./local-rooms";
@@ -36,6 +35,8 @@ import {
 } from "../socketio-shim";
 import { nameAdminServer } from "./admin-ui";
 import { BroadcastFlag, FrameType, Payload, RoomOp } from "../protocol/frame";
+import { PeerRequests } from "./peer-requests";
+import { isLoggable, LoggedPacket, RecoveryLog } from "./recovery-log";
 
 const debug = makeDebug("adapter");
 
@@ -75,28 +76,6 @@ const enum RelayMessageType {
 }
 
 /**
- * A question this app-node asked the others: done when as many app-nodes answered as there were
- * others when it was asked, failed when `requestsTimeout` passes first. As with the redis-adapter,
- * an app-node that dies while the request waits still counts: the request then ends in the timeout.
- */
-interface PeerRequest {
-  expected: number;
-  answered: Set<string>;
-  timer: NodeJS.Timeout;
-  answer(data: any): void;
-  complete(): void;
-  timeout(): void;
-}
-
-/** Packets kept for connection state recovery, per namespace (the log is trimmed beyond). */
-const MAX_LOGGED_PACKETS = 100_000;
-
-interface LoggedPacket {
-  data: unknown[];
-  opts: { rooms: string[]; except: string[] };
-}
-
-/**
  * The adapter between app-nodes: Socket.IO's own `ClusterAdapterWithHeartbeat` (broadcasts, rooms,
  * fetchSockets, serverSideEmit, broadcast acks across servers) carried by our transport's pub/sub.
  *
@@ -107,7 +86,7 @@ interface LoggedPacket {
 export class RelayAdapter extends ClusterAdapterWithHeartbeat implements OutgoingListenerAware {
   private readonly channel: string;
   private readonly responseChannel: string;
-  private readonly logKey: string;
+  private readonly log: RecoveryLog;
   private readonly unsubscribes: Unsubscribe[] = [];
   private readonly recovery?: { maxDisconnectionDuration: number };
   private readonly snapshots?: SessionSnapshots;
@@ -126,8 +105,8 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
   private orderedUntil = 0;
   private readonly orderedWindow: number;
   private readonly requestsTimeout: number;
-  /** Our own requests to the other app-nodes, by request id (socket.io-adapter keeps its own). */
-  private readonly peerRequests = new Map<string, PeerRequest>();
+  /** Our own requests to the other app-nodes (socket.io-adapter keeps its own). */
+  private readonly peerRequests = new PeerRequests();
   private readonly stale?: StaleSessions;
   private readonly heartbeatInterval: number;
 
@@ -144,7 +123,7 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
     this.heartbeatInterval = opts.heartbeatInterval;
     this.channel = adapterChannel(nsp.name);
     this.responseChannel = responseChannel(nsp.name, this.uid);
-    this.logKey = logKey(nsp.name);
+    this.log = new RecoveryLog(transport, logKey(nsp.name));
     // socket.io filled in its defaults before it created the adapters
     const csr = serverOptions(nsp.server).connectionStateRecovery as { maxDisconnectionDuration: number } | undefined;
     if (csr) {
@@ -219,8 +198,8 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
     }
     const fill = engine._reserve();
     const entry: LoggedPacket = { data: packet.data, opts: { rooms: [...bopts.rooms], except: [...(bopts.except ?? [])] } };
-    this.transport
-      .appendLog(this.logKey, msgpack.encode(entry), MAX_LOGGED_PACKETS)
+    this.log
+      .append(entry)
       .catch((err: Error) => {
         debug("broadcast not logged: %s", err.message);
         return "";
@@ -332,11 +311,11 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
     const expected = (await this.serverCount()) - 1;
     if (expected <= 0) return ack(null, []);
     const responses: unknown[] = [];
-    const requestId = this.ask(expected, {
+    const requestId = this.peerRequests.ask(expected, {
       answer: (data) => responses.push(data?.packet),
       complete: () => ack(null, responses),
       timeout: () => ack(new Error(`timeout reached: only ${responses.length} responses received out of ${expected}`), responses),
-    });
+    }, this.requestsTimeout);
     this.publish({ type: MessageType.SERVER_SIDE_EMIT, data: { requestId, packet } });
   }
 
@@ -352,13 +331,13 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
     const expected = (await this.serverCount()) - 1;
     if (expected <= 0) return rooms;
     return new Promise((resolve, reject) => {
-      const requestId = this.ask(expected, {
+      const requestId = this.peerRequests.ask(expected, {
         answer: (data) => {
           if (Array.isArray(data?.rooms)) for (const room of data.rooms) rooms.add(room);
         },
         complete: () => resolve(rooms),
         timeout: () => reject(new Error("timeout reached while waiting for allRooms response")),
-      });
+      }, this.requestsTimeout);
       this.publish({ type: RelayMessageType.ALL_ROOMS, data: { requestId } } as never);
     });
   }
@@ -379,12 +358,10 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
       let verdict: ClaimVerdict = "none";
       let requestId = "";
       const finish = () => {
-        const request = this.peerRequests.get(requestId);
-        if (request) clearTimeout(request.timer);
-        this.peerRequests.delete(requestId);
+        this.peerRequests.finish(requestId);
         resolve(verdict);
       };
-      requestId = this.ask(
+      requestId = this.peerRequests.ask(
         expected,
         {
           answer: (data) => {
@@ -405,29 +382,9 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
     });
   }
 
-  /** Opens a request to `expected` other app-nodes; returns its id, to be sent with the question. */
-  private ask(expected: number, handlers: Pick<PeerRequest, "answer" | "complete" | "timeout">, timeoutMs = this.requestsTimeout): string {
-    const requestId = randomBytes(8).toString("hex");
-    const timer = setTimeout(() => {
-      this.peerRequests.delete(requestId);
-      handlers.timeout();
-    }, timeoutMs);
-    this.peerRequests.set(requestId, { expected, answered: new Set(), timer, ...handlers });
-    return requestId;
-  }
-
   override onResponse(response: ClusterResponse): void {
     const data = (response as { data?: { requestId?: unknown } }).data;
-    const request = typeof data?.requestId === "string" ? this.peerRequests.get(data.requestId) : undefined;
-    if (!request) return super.onResponse(response);
-    // one answer per app-node: a repeated one must not stand in for a silent peer
-    if (request.answered.has(response.uid)) return;
-    request.answered.add(response.uid);
-    request.answer(data);
-    if (request.answered.size < request.expected) return;
-    clearTimeout(request.timer);
-    this.peerRequests.delete(data!.requestId as string);
-    request.complete();
+    if (!this.peerRequests.answered(response.uid, data)) super.onResponse(response);
   }
 
   /** A socket of this namespace got an outgoing listener (see src/socketio-shim.ts). @internal */
@@ -550,25 +507,12 @@ export class RelayAdapter extends ClusterAdapterWithHeartbeat implements Outgoin
     }
     const stored = await this.snapshots.load(pid);
     if (!stored) return null;
-    const entries =
-      offset === ""
-        ? await this.transport.readLogSince(this.logKey, stored.since)
-        : await this.transport.readLog(this.logKey, offset);
+    const entries = await this.log.read(stored, offset);
     if (!entries) {
       debug("offset %s of session %s is not in the log anymore", offset, pid);
       return null;
     }
-    const missedPackets: unknown[][] = [];
-    for (const { id, payload } of entries) {
-      let entry: LoggedPacket;
-      try {
-        entry = msgpack.decode(payload) as LoggedPacket;
-      } catch {
-        warn("log-garbage", `recovery log ${this.logKey}: skipping an undecodable entry ${id}`);
-        continue;
-      }
-      if (Array.isArray(entry?.data) && reaches(stored, entry.opts)) missedPackets.push([...entry.data, id]);
-    }
+    const missedPackets = this.log.missed(stored, entries);
     await this.snapshots.consume(pid);
     return { sid: stored.sid, pid: stored.pid, rooms: stored.rooms, data: stored.data, missedPackets };
   }
@@ -618,15 +562,3 @@ function decodeOptions(opts: EncodedOptions): BroadcastOptions {
   return { rooms: new Set(opts?.rooms ?? []), except: new Set(opts?.except ?? []), flags: opts?.flags ?? {} };
 }
 
-/** A broadcast a recovering client may have missed: an event, without ack, not volatile. */
-function isLoggable(packet: { type: number; id?: number }, bopts: BroadcastOptions): boolean {
-  return packet.type === 2 && packet.id === undefined && !bopts.flags?.volatile;
-}
-
-/** Whether a packet sent to `opts.rooms` except `opts.except` would have reached this session. */
-function reaches(session: StoredSession, opts: LoggedPacket["opts"] | undefined): boolean {
-  if (!opts) return false;
-  const rooms = new Set(session.rooms);
-  const included = opts.rooms.length === 0 || opts.rooms.some((r) => rooms.has(r));
-  return included && !opts.except.some((r) => rooms.has(r));
-}

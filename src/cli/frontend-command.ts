@@ -4,7 +4,8 @@ import { debug as makeDebug } from "../log";
 import { redactUrl } from "./redact-url";
 import { parseCommandArgs, portFlag, UsageError } from "./args";
 import { withoutPrefix } from "../errors";
-import { closeOnSignal, directoryFlag, readyOrNotice, redisFlag } from "./node-command";
+import { closeOnSignal, directoryFlag, listenError, readyOrNotice, redisFlag } from "./node-command";
+import { urlHost } from "../http/listen";
 
 const debug = makeDebug("cli:frontend");
 
@@ -100,11 +101,7 @@ export async function runFrontendCommand(argv: string[]): Promise<void> {
   try {
     await readyOrNotice("frontend", node, redis);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const where = `${values.host ?? "*"}:${port}`;
-    if (e.code === "EADDRINUSE") throw new Error(`port ${where} is already in use`);
-    if (e.code === "EACCES") throw new Error(`no permission to listen on ${where}`);
-    throw err;
+    throw listenError(err as Error, values.host, port);
   }
   const boundPort = (node.httpServer!.address() as AddressInfo).port;
   const base = `http://${urlHost(values.host)}:${boundPort}`;
@@ -114,10 +111,4 @@ export async function runFrontendCommand(argv: string[]): Promise<void> {
   const metrics = node.metricsAddress();
   if (metrics) console.log(`  metrics       http://${metrics}/metrics`);
   debug("options %o", { ...options, redis: redactUrl(redis) });
-}
-
-/** The host to print in a URL: a wildcard bind is reachable as localhost. */
-function urlHost(host: string | undefined): string {
-  if (!host || host === "0.0.0.0" || host === "::") return "localhost";
-  return host.includes(":") ? `[${host}]` : host;
 }

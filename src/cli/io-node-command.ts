@@ -1,10 +1,12 @@
 import { createServer, Server as HttpServer } from "http";
 import type { AddressInfo } from "net";
-import { createIoNode, IoNodeOptions } from "../io-node/io-node";
+import { createIoNode } from "../io-node/io-node";
+import type { IoNodeOptions } from "../io-node/io-node-options";
 import { debug as makeDebug } from "../log";
 import { redactUrl } from "./redact-url";
 import { integerFlag, parseCommandArgs, portFlag, UsageError } from "./args";
-import { closeOnSignal, directoryFlag, readyOrNotice, redisFlag } from "./node-command";
+import { closeOnSignal, directoryFlag, listenError, readyOrNotice, redisFlag } from "./node-command";
+import { urlHost } from "../http/listen";
 import { createStaticHandler, RequestHandler } from "../http/static-files";
 
 const debug = makeDebug("cli:io-node");
@@ -132,18 +134,8 @@ function corsFlag(origins: string[] | undefined): IoNodeOptions["cors"] {
 
 function listen(httpServer: HttpServer, port: number, host: string | undefined): Promise<void> {
   return new Promise((resolvePromise, reject) => {
-    httpServer.once("error", (err: NodeJS.ErrnoException) => {
-      const where = `${host ?? "*"}:${port}`;
-      if (err.code === "EADDRINUSE") reject(new Error(`port ${where} is already in use`));
-      else if (err.code === "EACCES") reject(new Error(`no permission to listen on ${where}`));
-      else reject(err);
-    });
+    // the listener stays: an error after listening is not the command's to report
+    httpServer.once("error", (err: Error) => reject(listenError(err, host, port)));
     httpServer.listen(port, host, () => resolvePromise());
   });
-}
-
-/** The host to print in a URL: a wildcard bind is reachable as localhost. */
-function urlHost(host: string | undefined): string {
-  if (!host || host === "0.0.0.0" || host === "::") return "localhost";
-  return host.includes(":") ? `[${host}]` : host;
 }

@@ -31,6 +31,15 @@ export function directoryFlag(flag: string, dir: string): string {
   return abs;
 }
 
+/** A listen failure in the operator's words (the port in use, no permission), or the error as it is. */
+export function listenError(err: Error, host: string | undefined, port: number): Error {
+  const where = `${host ?? "*"}:${port}`;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "EADDRINUSE") return new Error(`port ${where} is already in use`);
+  if (code === "EACCES") return new Error(`no permission to listen on ${where}`);
+  return err;
+}
+
 /** On SIGINT/SIGTERM: closes the node (bounded by a timeout), then its HTTP server, then exits. */
 export function closeOnSignal(label: string, node: RunningNode, httpServer: () => HttpServer | undefined): void {
   exitOnSignal(async () => {

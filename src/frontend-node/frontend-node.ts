@@ -1,13 +1,12 @@
 import { statSync } from "fs";
 import { createServer, IncomingMessage, Server as HttpServer, ServerResponse } from "http";
-import type { AddressInfo } from "net";
 import { resolve } from "path";
 import { createStaticHandler, RequestHandler } from "../http/static-files";
-import { NodeRegistry } from "../cluster/node-registry";
-import { CLOSE_WAIT_MS, withTimeout } from "../cluster/with-timeout";
-import { startOrRefuse } from "../cluster/start-or-refuse";
+import { advertisedAddress, listen } from "../http/listen";
+import { ClusterMember } from "../cluster/cluster-member";
+import type { NodeRegistry } from "../cluster/node-registry";
 import { debug as makeDebug, warn } from "../log";
-import { ClusterOptions, newNodeId, resolveClusterOptions, ResolvedClusterOptions } from "../options";
+import { ClusterOptions, resolveClusterOptions, ResolvedClusterOptions } from "../options";
 import { isSocketIoClientFile, sendSocketIoClientFile } from "../http/socket-io-client";
 import { clientHelper } from "./client-assets";
 import { ClusterView, IoServer } from "./cluster-view";
@@ -15,7 +14,6 @@ import { renderConfigJs, renderConfigJson } from "./config-endpoints";
 import { sendAsset } from "./static-asset";
 import { STATUS_PAGE_CSP, statusPage } from "./status-page";
 import { statusReport, StatusReport } from "./status-report";
-import type { MetricsSource } from "../metrics/metrics-source";
 import { ClusterOptionsError } from "../errors";
 
 const debug = makeDebug("frontend");
@@ -90,6 +88,8 @@ export class FrontendNode {
   /** The server created for `port`, or the last one given to `attach()`. */
   httpServer?: HttpServer;
   private readonly cluster: ResolvedClusterOptions;
+  /** Its start, heartbeat, metrics and leave, as every node's. */
+  private readonly member: ClusterMember;
   private readonly registry: NodeRegistry;
   private readonly view: ClusterView;
   private readonly routes = new Map<string, Responder>();
@@ -97,11 +97,9 @@ export class FrontendNode {
   private readonly publicAddress?: string;
   private readonly corsOrigin: string | false;
   private readonly ownsHttpServer: boolean;
-  private readonly started: Promise<void>;
   private inFlight = 0;
   private served = 0;
   private closed = false;
-  private readonly metricsSource: MetricsSource;
 
   constructor(opts: FrontendOptions = {}) {
     this.cluster = resolveClusterOptions({
@@ -117,7 +115,14 @@ export class FrontendNode {
       // a private in-memory transport would show this frontend alone: say so instead of listing nothing
       throw new ClusterOptionsError("a frontend-node needs the cluster's Redis: pass `redis` (or set SOCKET_IO_CLUSTER_REDIS_URL)");
     }
-    this.id = newNodeId("frontend");
+    this.member = new ClusterMember(this.cluster, {
+      role: "frontend",
+      label: "frontend",
+      record: () => ({ address: this.address(), connections: this.inFlight, messages: this.served }),
+      sample: () => ({ connections: this.inFlight }),
+    });
+    this.id = this.member.id;
+    this.registry = this.member.registry;
     this.publicAddress = opts.publicAddress;
     this.corsOrigin = opts.cors ?? "*";
     if (opts.staticDir !== undefined) {
@@ -127,11 +132,6 @@ export class FrontendNode {
     }
     this.addRoutes(opts);
 
-    this.registry = new NodeRegistry(
-      this.cluster.transport,
-      () => ({ id: this.id, role: "frontend", address: this.address(), metrics: this.metricsAddress(), connections: this.inFlight, messages: this.served }),
-      this.cluster,
-    );
     this.view = new ClusterView(this.registry, {
       rateWindow: opts.rateWindow ?? 5000,
       failuresKept: opts.failuresKept ?? 50,
@@ -144,29 +144,9 @@ export class FrontendNode {
     else if (opts.port !== undefined) {
       const server = createServer();
       this.attach(server);
-      listening = new Promise<void>((resolvePromise, reject) => {
-        server.once("error", reject);
-        server.listen(opts.port, opts.host, () => {
-          server.off("error", reject);
-          resolvePromise();
-        });
-      });
+      listening = listen(server, opts.port, opts.host);
     }
-    const source: MetricsSource = {
-      id: this.id,
-      role: "frontend",
-      sample: () => ({
-        connections: this.inFlight,
-        peers: this.registry.heartbeatAges(this.id),
-        transport: this.cluster.transport.stats,
-      }),
-    };
-    this.metricsSource = source;
-    this.started = listening
-      .then(() => this.cluster.metrics?.attach(source))
-      .then(() => startOrRefuse(this.cluster.transport, () => this.registry.start()));
-    // the failure is the caller's through ready(); not an unhandled rejection when nobody asks
-    this.started.catch((err: Error) => warn("frontend-start", `frontend ${this.id} could not start: ${err.message}`));
+    this.member.start(listening);
   }
 
   private addRoutes(opts: FrontendOptions): void {
@@ -249,7 +229,7 @@ export class FrontendNode {
 
   /** Resolves once the frontend listens (with `port`), is registered and has read the registry. */
   ready(): Promise<void> {
-    return this.started;
+    return this.member.ready();
   }
 
   /** The io-nodes alive now, least loaded first (what `/config.json` lists). */
@@ -270,16 +250,12 @@ export class FrontendNode {
 
   /** host:port of this frontend's `GET /metrics` server (`metricsPort`), once it listens. */
   metricsAddress(): string | undefined {
-    return this.cluster.metrics?.address();
+    return this.member.metricsAddress();
   }
 
   /** host:port of this frontend for the registry: `publicAddress`, or the bound address. */
   address(): string | undefined {
-    if (this.publicAddress) return this.publicAddress;
-    const a = this.httpServer?.address() as AddressInfo | string | null | undefined;
-    if (!a || typeof a !== "object") return undefined;
-    const host = a.address === "::" || a.address === "0.0.0.0" ? "localhost" : a.address;
-    return `${host.includes(":") ? `[${host}]` : host}:${a.port}`;
+    return advertisedAddress(this.httpServer, this.publicAddress);
   }
 
   /**
@@ -290,9 +266,8 @@ export class FrontendNode {
     if (this.closed) return;
     this.closed = true;
     // a frontend that never reached Redis must still close
-    await withTimeout(this.started.catch(() => undefined), CLOSE_WAIT_MS);
-    await this.registry.stop();
-    await this.cluster.metrics?.detach(this.metricsSource);
+    await this.member.settled();
+    await this.member.leave();
     if (this.ownsHttpServer && this.httpServer?.listening) {
       const server = this.httpServer;
       await new Promise<void>((r) => {
@@ -300,7 +275,7 @@ export class FrontendNode {
         server.closeAllConnections();
       });
     }
-    if (this.cluster.ownsTransport) await this.cluster.transport.close();
+    await this.member.closeTransport();
     debug("frontend %s closed", this.id);
   }
 }

@@ -1,6 +1,7 @@
 import { EventEmitter } from "events";
 import type { Server as HttpServer } from "http";
-import { IoNode, IoNodeOptions } from "../io-node/io-node";
+import { IoNode } from "../io-node/io-node";
+import type { IoNodeOptions } from "../io-node/io-node-options";
 import { warn } from "../log";
 import { clusterOptionsFrom, LegacyConfig } from "./config";
 import { AppMessageBody, decodeMessage, encodeMessage, IoMessageBody, TO_APP_NODES, TO_IO_NODES } from "./messages";

@@ -1,7 +1,7 @@
 import { createServer, Server as HttpServer } from "http";
-import type { AddressInfo } from "net";
 import type { Registry } from "prom-client";
 import { debug as makeDebug, warn } from "../log";
+import { advertisedAddress, listen } from "../http/listen";
 
 const debug = makeDebug("metrics");
 
@@ -41,22 +41,14 @@ export class MetricsServer {
 
   /** Starts listening; rejects when the port is taken. */
   listen(port: number, host?: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.http.once("error", reject);
-      this.http.listen(port, host, () => {
-        this.http.off("error", reject);
-        debug("metrics on %s", this.address());
-        resolve();
-      });
-    });
+    const listening = listen(this.http, port, host);
+    void listening.then(() => debug("metrics on %s", this.address()), () => undefined);
+    return listening;
   }
 
   /** host:port the server listens on, or undefined before it does. */
   address(): string | undefined {
-    const a = this.http.address() as AddressInfo | null;
-    if (!a || typeof a !== "object") return undefined;
-    const host = a.address === "::" || a.address === "0.0.0.0" ? "localhost" : a.address;
-    return `${host.includes(":") ? `[${host}]` : host}:${a.port}`;
+    return advertisedAddress(this.http, undefined);
   }
 
   close(): Promise<void> {
