@@ -94,7 +94,7 @@ async function main() {
     // here: `npm test -- test/codec.test.ts` runs that file only
     const namesFiles = args.some((a) => !a.startsWith("-") && (/[*?]/.test(a) || existsSync(join(root, a)) || existsSync(a)));
     if (!namesFiles) args.push("test/**/*.test.ts");
-    code = await run([binOf("mocha"), ...args], env);
+    code = await run([binOf("mocha"), ...args], env, { keepOutput: true });
   }
   // the whole suite also runs the compatibility suite; a subset of tests does not
   const wholeSuite = compatOnly || process.argv.length === 2;
@@ -103,16 +103,39 @@ async function main() {
     const compatArgs = compatOnly ? args.slice(1) : [];
     const compat = await run(["--import", "tsx", join(root, "compat", "main.ts"), ...compatArgs], env);
     code = code || compat;
+    // CI shows the tail of the output: repeat mocha's failures there, after the compatibility report
+    if (mochaFailures) console.log(`\n[test] mocha failures (repeated from above):\n${mochaFailures}`);
   }
   await stopRedis();
   process.exit(stopping ? 130 : code);
 }
 
 let child;
-/** Runs node with `args` in the repository, resolving with its exit code. */
-function run(args, env) {
-  child = spawn(process.execPath, args, { cwd: root, stdio: "inherit", env });
-  return new Promise((resolve) => child.on("exit", (c, signal) => resolve(c ?? 128 + (constants.signals[signal] ?? 0))));
+/** mocha's report from its "N failing" line on, when some test failed. */
+let mochaFailures = "";
+/**
+ * Runs node with `args` in the repository, resolving with its exit code. With `keepOutput`, stdout
+ * is passed through and kept, so that the failures part of the report can be shown again.
+ */
+function run(args, env, { keepOutput = false } = {}) {
+  child = spawn(process.execPath, args, { cwd: root, stdio: ["inherit", keepOutput ? "pipe" : "inherit", "inherit"], env });
+  const chunks = [];
+  if (keepOutput) {
+    child.stdout.on("data", (chunk) => {
+      process.stdout.write(chunk);
+      chunks.push(chunk);
+    });
+  }
+  return new Promise((resolve) =>
+    child.on("close", (c, signal) => {
+      if (keepOutput) {
+        const text = Buffer.concat(chunks).toString("utf8");
+        const at = text.search(/^\s*\d+ failing/m);
+        if (at >= 0) mochaFailures = text.slice(at).trim();
+      }
+      resolve(c ?? 128 + (constants.signals[signal] ?? 0));
+    }),
+  );
 }
 
 main().catch(async (err) => {
