@@ -30,8 +30,8 @@ export interface Transport {
   /** Batches sent and Redis connection troubles so far, for the metrics. */
   readonly stats: TransportStats;
   /**
-   * Counters of the direct links between nodes (payloads sent direct or on the streams, falls
-   * back to the streams), for the metrics; undefined when the transport has none. Optional: a
+   * Counters of the direct links between nodes (payloads sent over a link or on the streams,
+   * fallbacks to the streams), for the metrics; undefined when the transport has none. Optional: a
    * transport without links leaves it out.
    *
    * @example
