@@ -227,17 +227,40 @@ export class FrontendNode {
     return this;
   }
 
-  /** Resolves once the frontend listens (with `port`), is registered and has read the registry. */
+  /**
+   * Resolves once the frontend listens (with `port`), is registered and has read the registry, so
+   * its first `/config.js` already lists the live io-nodes. Rejects when the port cannot be bound,
+   * or with a `RedisRefusedError` when Redis refuses this node's user.
+   *
+   * @example
+   * const frontend = createFrontend({ port: 8080, redis: "redis://localhost:6379" });
+   * await frontend.ready();
+   * console.log("frontend on", frontend.address());
+   */
   ready(): Promise<void> {
     return this.member.ready();
   }
 
-  /** The io-nodes alive now, least loaded first (what `/config.json` lists). */
+  /**
+   * The io-nodes alive now, least loaded first, with their address, connections and message
+   * rate: what `/config.json` lists, for your own routing or page.
+   *
+   * @example
+   * const [least] = frontend.ioServers();
+   * if (least) console.log(`next client to ${least.host}:${least.port} (${least.connections} there)`);
+   */
   ioServers(): IoServer[] {
     return this.view.ioServers();
   }
 
-  /** What `/status.json` answers: live nodes by role, totals and recent failures. */
+  /**
+   * The cluster as this frontend sees it, as `/status.json` answers: live nodes by role, totals
+   * (nodes, connections, messages per second) and recent failures. For health checks and alerts.
+   *
+   * @example
+   * const { totals, failures } = frontend.status();
+   * console.log(totals.io.connections, "connections;", failures.length, "recent failures");
+   */
   status(): StatusReport {
     return statusReport(this.view, {
       id: this.id,
@@ -248,12 +271,27 @@ export class FrontendNode {
     });
   }
 
-  /** host:port of this frontend's `GET /metrics` server (`metricsPort`), once it listens. */
+  /**
+   * Where Prometheus scrapes this frontend: host:port of its `GET /metrics` server once it
+   * listens (by `ready()`); undefined without `metricsPort`.
+   *
+   * @example
+   * const frontend = createFrontend({ port: 8080, redis: "redis://localhost:6379", metricsPort: 9101 });
+   * await frontend.ready();
+   * console.log(`scrape http://${frontend.metricsAddress()}/metrics`);
+   */
   metricsAddress(): string | undefined {
     return this.member.metricsAddress();
   }
 
-  /** host:port of this frontend for the registry: `publicAddress`, or the bound address. */
+  /**
+   * host:port at which this frontend is listed in the registry and on the status page:
+   * `publicAddress`, or the address its server is bound to; undefined before it listens.
+   *
+   * @example
+   * await frontend.ready();
+   * console.log(`pages at http://${frontend.address()}/, status at http://${frontend.address()}/status`);
+   */
   address(): string | undefined {
     return advertisedAddress(this.httpServer, this.publicAddress);
   }
@@ -261,6 +299,9 @@ export class FrontendNode {
   /**
    * Leaves the cluster, stops answering (its paths go to `next()` / 404), closes the server it
    * created for `port` and the transport it created. Idempotent.
+   *
+   * @example
+   * process.on("SIGTERM", () => frontend.close().then(() => process.exit(0)));
    */
   async close(): Promise<void> {
     if (this.closed) return;

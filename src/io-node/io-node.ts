@@ -161,28 +161,62 @@ export class IoNode extends EventEmitter {
 
   /**
    * Client packets replayed to a connection's new owner after its app-node died without
-   * acknowledging them. The dead node may have handled some: each is a possible duplicate.
+   * acknowledging them. The dead node may have handled some: each is a possible duplicate, so
+   * watch it where a handler must not run twice.
+   *
+   * @example
+   * setInterval(() => console.log("possibly handled twice:", ioNode.replayedPackets), 60_000);
    */
   get replayedPackets(): number {
     return this.counters.replayed;
   }
 
-  /** host:port of this node's `GET /metrics` server (`metricsPort`), once it listens. */
+  /**
+   * Where Prometheus scrapes this node: host:port of its `GET /metrics` server once it listens
+   * (by `ready()`); undefined without `metricsPort`.
+   *
+   * @example
+   * const ioNode = createIoNode({ port: 8081, redis: "redis://localhost:6379", metricsPort: 9100 });
+   * await ioNode.ready();
+   * console.log(`scrape http://${ioNode.metricsAddress()}/metrics`);
+   */
   metricsAddress(): string | undefined {
     return this.member.metricsAddress();
   }
 
-  /** Resolves once the node is registered and reads its inbox. */
+  /**
+   * Resolves once the node listens (with `port`), is registered and reads its inbox: from then on
+   * app-nodes and frontends see it. Rejects when the port cannot be bound, or with a
+   * `RedisRefusedError` when Redis refuses this node's user.
+   *
+   * @example
+   * const ioNode = createIoNode({ port: 8081, redis: "redis://localhost:6379" });
+   * await ioNode.ready();
+   * console.log("io-node listening on", ioNode.address());
+   */
   ready(): Promise<void> {
     return this.member.ready();
   }
 
-  /** Connections held right now. */
+  /**
+   * Client connections this io-node holds right now, whichever app-node owns them: its load, as
+   * the registry and frontends report it.
+   *
+   * @example
+   * setInterval(() => console.log(ioNode.id, ioNode.connectionsCount, "connections"), 10_000);
+   */
   get connectionsCount(): number {
     return this.held.size;
   }
 
-  /** host:port advertised to browsers. */
+  /**
+   * host:port that frontends list for browsers to connect to: `publicAddress`, or the address the
+   * server is bound to; undefined before it listens.
+   *
+   * @example
+   * await ioNode.ready();
+   * const socket = io(`http://${ioNode.address()}`);
+   */
   address(): string | undefined {
     return advertisedAddress(this.httpServer, this.publicAddress);
   }
@@ -302,7 +336,14 @@ export class IoNode extends EventEmitter {
     for (const nsp of this.windows.everyRoomNamespaces()) yield [nsp, EVERY_ROOM];
   }
 
-  /** Closes every client connection, leaves the cluster and releases the transport it created. */
+  /**
+   * Closes every client connection, leaves the cluster (app-nodes see it go at once), closes the
+   * HTTP server it created for `port` and the transport it created. Idempotent. Clients of the
+   * frontend's helper (`/socket.io-cluster.js`) reconnect to another live io-node.
+   *
+   * @example
+   * process.on("SIGTERM", () => ioNode.close().then(() => process.exit(0)));
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -27,6 +27,20 @@ const brokers = new Map<string, MemoryBroker>();
 /** Max payloads kept for an inbox nobody listens to yet (the node may never start). */
 const MAX_WAITING = 10_000;
 
+/**
+ * The in-process transport: nodes of one process form a cluster with no Redis, as they would over
+ * Redis. Every memory transport with the same prefix reaches the same in-process broker; delivery
+ * is asynchronous (a later turn of the event loop), like a real broker's. Pass one as
+ * `cluster.transport` to several nodes (tests, a single-process demo); close it after them.
+ *
+ * @example
+ * const transport = new MemoryTransport("chat");
+ * const io = new Server(3000, { cluster: { transport } });
+ * const ioNode = createIoNode({ port: 3001, transport });
+ * // later
+ * await Promise.all([io.close(), ioNode.close()]);
+ * await transport.close();
+ */
 export class MemoryTransport implements Transport {
   readonly stats = newTransportStats();
   readonly kind = "memory";

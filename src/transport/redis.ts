@@ -43,6 +43,17 @@ function isHeaderField(name: Buffer): boolean {
  * {@link RedisKeys} with a hash tag, no command touches two slots, and on a Cluster the pub/sub of
  * the cluster's own channels is sharded (SPUBLISH/SSUBSCRIBE), so a message reaches the one shard
  * that serves its channel rather than every node.
+ *
+ * Nodes create their own from `cluster.redis`; make one yourself to share its connections among
+ * several nodes of one process (then close it after them).
+ *
+ * @example
+ * const transport = new RedisTransport("redis://localhost:6379", "chat");
+ * const io = new Server(3000, { cluster: { transport } });
+ * const ioNode = createIoNode({ port: 3001, transport });
+ * // later
+ * await Promise.all([io.close(), ioNode.close()]);
+ * await transport.close();
  */
 export class RedisTransport implements Transport {
   readonly stats = newTransportStats();
