@@ -23,7 +23,7 @@ export class OutboundLink {
     private readonly transport: Transport,
     readonly from: string,
     readonly to: string,
-    /** Called with each batch as it leaves, for senders that keep what is not yet acknowledged. */
+    /** Called with each batch as it leaves, for senders that keep what no receipt covers yet. */
     private readonly onSent?: (seq: number, frames: Frame[]) => void,
   ) {}
 

@@ -30,7 +30,7 @@ export class ClientIntake {
   /** See `IoNode.setClientInfoProvider`. */
   setClientInfoProvider(provider: ((connId: string) => Record<string, unknown> | undefined) | undefined): void {
     this.clientInfoProvider = provider;
-    for (const hc of this.node.held.values()) hc.sentInfo = undefined;
+    for (const hc of this.node.connections.values()) hc.sentInfo = undefined;
   }
 
   private relay(hc: HeldConnection, link: AppLink, data: Payload): void {
@@ -48,7 +48,7 @@ export class ClientIntake {
   /** A new Engine.IO connection: held here, and handed to an owner. */
   onConnection(socket: EioSocket): void {
     const hc = new HeldConnection(socket);
-    this.node.held.set(hc.id, hc);
+    this.node.connections.set(hc.id, hc);
     debug("connection %s (%s)", hc.id, socket.transport.name);
     (socket as HeldSocket)[HELD] = hc;
     const on = this.socketListeners;
@@ -81,10 +81,10 @@ export class ClientIntake {
   }))(this);
 
   /** Sends the packets the connection kept to its owner (those of namespaces it still joins). */
-  flushHeld(hc: HeldConnection): void {
-    if (hc.held.length === 0 || hc.waitsForPresence) return;
+  flushPending(hc: HeldConnection): void {
+    if (hc.pendingPackets.length === 0 || hc.waitsForPresence) return;
     const link = this.node.link(hc.owner!);
-    const packets = hc.held.splice(0);
+    const packets = hc.pendingPackets.splice(0);
     // after a re-home, packets for namespaces that are not joined anymore would make Socket.IO
     // close the whole connection; binary attachments follow the fate of their header
     let keep = true;
@@ -120,19 +120,19 @@ export class ClientIntake {
       }
     }
     if (hc.state !== "open" || hc.waitsForPresence) {
-      if (hc.held.length >= this.maxPendingPackets) {
+      if (hc.pendingPackets.length >= this.maxPendingPackets) {
         warn("pending-overflow", `io-node ${this.node.id}: connection ${hc.id} sent more than ${this.maxPendingPackets} packets while waiting for an app-node; closing it`);
         hc.socket.close();
         return;
       }
-      hc.held.push(data);
+      hc.pendingPackets.push(data);
       return;
     }
     this.relay(hc, this.node.link(hc.owner!), data);
   }
 
   private onClientClose(hc: HeldConnection, reason: string, description?: unknown): void {
-    this.node.held.delete(hc.id);
+    this.node.connections.delete(hc.id);
     clearTimeout(hc.pendingTimer);
     this.node.rooms.removeMember(hc);
     this.discardWindows(hc);
@@ -152,7 +152,7 @@ export class ClientIntake {
     void this.node.presence.announceNow(PRESENCE_WAIT_MS).then((published) => {
       if (!published) debug("room presence not confirmed within %d ms; connection %s goes on", PRESENCE_WAIT_MS, hc.id);
       hc.waitsForPresence = false;
-      if (hc.state === "open" && this.node.held.get(hc.id) === hc) this.flushHeld(hc);
+      if (hc.state === "open" && this.node.connections.get(hc.id) === hc) this.flushPending(hc);
     });
   }
 

@@ -13,12 +13,12 @@ import { websocketFrame } from "../socketio-shim";
 export class ClientWrites {
   constructor(
     private readonly node: IoNodeShared,
-    private readonly intake: Pick<ClientIntake, "flushHeld">,
+    private readonly intake: Pick<ClientIntake, "flushPending">,
   ) {}
 
   /** A WRITE frame: one packet of a connection, from its owner (any other app-node is told it is not). */
   onWrite(from: string, connId: string, data: Payload, compress: boolean, volatile: boolean, options?: object): void {
-    const hc = this.node.held.get(connId);
+    const hc = this.node.connections.get(connId);
     if (!hc) return;
     if (hc.owner !== from) {
       this.revoke(from, connId);
@@ -65,7 +65,7 @@ export class ClientWrites {
 
   /** A DISCONNECT frame: the owner closes the connection (`discard`: at once, dropping what is unsent). */
   onDisconnect(from: string, connId: string, discard: boolean): void {
-    const hc = this.node.held.get(connId);
+    const hc = this.node.connections.get(connId);
     if (!hc || hc.owner !== from) return;
     hc.closedByApp = true;
     hc.socket.close(discard);
@@ -146,12 +146,12 @@ export class ClientWrites {
     }
     if (wasAwaited && !hc.awaiting?.size && hc.state === "rejoining") {
       hc.state = "open";
-      // the reply goes out before the held packets are released
+      // the reply goes out before the pending packets are released
       if (forward) {
         this.countOut(data);
         hc.socket.write(data);
       }
-      this.intake.flushHeld(hc);
+      this.intake.flushPending(hc);
       return false;
     }
     return forward;
