@@ -2,6 +2,7 @@ import type { Socket as EioSocket } from "engine.io";
 import { debug as makeDebug, warn } from "../log";
 import type { CloseDescription, Payload } from "../protocol/frame";
 import { packetJsonBody, packetNamespace, packetType, SioType } from "../protocol/socketio-peek";
+import { describePacket, tracePacketIo } from "../protocol/packet-trace";
 import { clearTimeout } from "../clock";
 import type { AppLink } from "./app-link";
 import { HeldConnection, JoinedNamespace } from "./held-connection";
@@ -93,7 +94,9 @@ export class ClientIntake {
         const type = packetType(p);
         keep = !hc.rehomed || type === SioType.CONNECT || hc.namespaces.has(packetNamespace(p));
       }
-      if (keep) this.relay(hc, link, p);
+      if (!keep) continue;
+      if (tracePacketIo.enabled) tracePacketIo("pending %s %s → %s%s", hc.id, describePacket(p), hc.owner, inProcess(link));
+      this.relay(hc, link, p);
     }
   }
 
@@ -125,10 +128,13 @@ export class ClientIntake {
         hc.socket.close();
         return;
       }
+      if (tracePacketIo.enabled) tracePacketIo("in %s %s, waits (%s)", hc.id, describePacket(data), hc.waitsForPresence ? "room presence" : hc.state);
       hc.pendingPackets.push(data);
       return;
     }
-    this.relay(hc, this.node.link(hc.owner!), data);
+    const link = this.node.link(hc.owner!);
+    if (tracePacketIo.enabled) tracePacketIo("in %s %s → %s%s", hc.id, describePacket(data), hc.owner, inProcess(link));
+    this.relay(hc, link, data);
   }
 
   private onClientClose(hc: HeldConnection, reason: string, description?: unknown): void {
@@ -167,6 +173,11 @@ export class ClientIntake {
 
 const HELD = Symbol("held connection");
 type HeldSocket = EioSocket & { [HELD]: HeldConnection };
+
+/** For traces: a co-located app-node's link (epoch 0) is a function call, no batch. */
+function inProcess(link: AppLink): string {
+  return link.epoch === 0 ? " (in process)" : "";
+}
 
 /** Engine.IO's close description, in a form that crosses the relay (an Error stays an Error). */
 function closeDescription(description: unknown): CloseDescription | undefined {
