@@ -123,7 +123,7 @@ describe("bad input in Redis", () => {
             { type: FrameType.CLOSE, connId: "no-such-conn", reason: "transport close" },
             { type: FrameType.UPGRADE, connId: "no-such-conn", transport: "websocket", done: true },
             { type: FrameType.WRITE, connId: "no-such-conn", data: "x", compress: true, volatile: false },
-            { type: FrameType.ACK, epoch: 1, seq: 3 },
+            { type: FrameType.RECEIPT, epoch: 1, seq: 3 },
           ],
         }),
       );

@@ -53,7 +53,7 @@ const everyFrame: Frame[] = [
   { type: FrameType.RELEASE, connId: "conn-1" },
   { type: FrameType.RELEASED, connId: "conn-1", released: true },
   { type: FrameType.RELEASED, connId: "conn-2", released: false },
-  { type: FrameType.ACK, epoch: 1, seq: 4_294_967_295 },
+  { type: FrameType.RECEIPT, epoch: 1, seq: 4_294_967_295 },
   { type: FrameType.EPOCH_CHECK, epoch: 4_294_967_295 },
   { type: FrameType.EPOCH_STATUS, epoch: 7, current: true },
   { type: FrameType.EPOCH_STATUS, epoch: 8, current: false },

@@ -47,9 +47,9 @@ async function countOneByOne(client: ClientSocket, label: string, n: number): Pr
 }
 
 /** The io-node's link to an app-node, for white-box waits. */
-function unackedBatches(ioNode: IoNode, appId: string): number | undefined {
-  const links = (ioNode as unknown as { links: Map<string, { unacked?: unknown[] }> }).links;
-  return links.get(appId)?.unacked?.length;
+function unreceiptedBatches(ioNode: IoNode, appId: string): number | undefined {
+  const links = (ioNode as unknown as { links: Map<string, { unreceipted?: unknown[] }> }).links;
+  return links.get(appId)?.unreceipted?.length;
 }
 
 /** What the io-node's registry last read of a node. */
@@ -108,7 +108,7 @@ describe("exactly-once relay between live nodes", function () {
     expect((await count(second, "c", 10)).every((app) => app === doomed.id)).to.equal(true);
     await count(first, "s", 5);
     // its receipts of the new link arrive: nothing it handled is kept for replay
-    await waitFor(() => unackedBatches(ioNode, doomed.id) === 0, 5_000, "the io-node to get receipts of the new link");
+    await waitFor(() => unreceiptedBatches(ioNode, doomed.id) === 0, 5_000, "the io-node to get receipts of the new link");
     // the thawed node dropped the batches re-homed meanwhile, and says so in its heartbeat
     await waitFor(() => (recordOf(ioNode, doomed.id)?.duplicates ?? 0) >= 1, 5_000, "the dropped batches counted");
 

@@ -24,12 +24,12 @@ const HANDSHAKE: Handshake = {
 };
 
 /**
- * The receipt calls of both links, in one place (the words "ack"/"acked" may become "receipt"):
- * the app-node confirms batches of an epoch up to a seq, the io-node takes that confirmation.
+ * The receipt calls of both links, in one place: the app-node confirms batches of an epoch up to
+ * a seq, the io-node takes that confirmation.
  */
 const receipts = {
-  confirm: (link: RemoteIoLink, epoch: number, seq: number) => link.ack(epoch, seq),
-  take: (link: RemoteAppLink, epoch: number, seq: number) => link.acked(epoch, seq),
+  confirm: (link: RemoteIoLink, epoch: number, seq: number) => link.receipt(epoch, seq),
+  take: (link: RemoteAppLink, epoch: number, seq: number) => link.receipt(epoch, seq),
 };
 
 /** A receipt frame: the one that carries both an epoch and a seq. */
@@ -73,7 +73,7 @@ describe("relay links over the memory transport", () => {
     link.data("c1", '2["b"]');
     await waitFor(() => atApp.length === 2, { what: "the second batch" });
     expect(atApp[1]).to.include({ epoch: link.epoch, seq: 2 });
-    expect(link.unackedBatches, "both kept until the app-node confirms them").to.equal(2);
+    expect(link.unreceiptedBatches, "both kept until the app-node confirms them").to.equal(2);
     // a re-created link is a new epoch: the receiver can tell its count started again
     const again = new RemoteAppLink(transport, "io-1", "app-1");
     expect(again.epoch).to.not.equal(link.epoch);
@@ -94,7 +94,7 @@ describe("relay links over the memory transport", () => {
       await waitFor(() => atApp.length > 0 && atApp[atApp.length - 1].frames.some((f) => f.type === FrameType.DATA && f.data === data));
     }
     expect(atApp.map((b) => b.seq)).to.deep.equal([1, 2, 3]);
-    expect(toApp.unackedBatches).to.equal(3);
+    expect(toApp.unreceiptedBatches).to.equal(3);
 
     // nothing to write: the receipt goes alone, a little later
     receipts.confirm(toIo, atApp[1].epoch, atApp[1].seq);
@@ -103,13 +103,13 @@ describe("relay links over the memory transport", () => {
     const receipt = receiptIn(alone)!;
     expect(receipt).to.include({ epoch: toApp.epoch, seq: 2 });
     receipts.take(toApp, receipt.epoch, receipt.seq);
-    expect(toApp.unackedBatches, "batch 3 still unconfirmed").to.equal(1);
+    expect(toApp.unreceiptedBatches, "batch 3 still unconfirmed").to.equal(1);
 
     // a receipt of another epoch (an earlier link) says nothing about this link's batches
     receipts.take(toApp, toApp.epoch + 1, 3);
-    expect(toApp.unackedBatches).to.equal(1);
+    expect(toApp.unreceiptedBatches).to.equal(1);
     receipts.take(toApp, toApp.epoch, 3);
-    expect(toApp.unackedBatches).to.equal(0);
+    expect(toApp.unreceiptedBatches).to.equal(0);
   });
 
   it("a receipt rides along with the app-node's next write; a new epoch of the io-node starts the count again", async () => {
@@ -147,11 +147,11 @@ describe("relay links over the memory transport", () => {
     receipts.take(link, link.epoch, 1);
     // queued but not sent yet: the replay takes it too (it flushes first)
     link.data("c1", '2["two"]');
-    const replay = link.takeUnacked();
+    const replay = link.takeUnreceipted();
     expect([...replay.keys()]).to.deep.equal(["c1", "c2"]);
     expect(replay.get("c1")).to.deep.equal(['2["one"]', '2["two"]']);
     expect(replay.get("c2")).to.deep.equal(['2["x"]']);
-    expect(link.unackedBatches).to.equal(0);
-    expect(link.takeUnacked().size, "taken once").to.equal(0);
+    expect(link.unreceiptedBatches).to.equal(0);
+    expect(link.takeUnreceipted().size, "taken once").to.equal(0);
   });
 });

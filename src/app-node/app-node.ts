@@ -44,7 +44,7 @@ export class AppNode implements FanOut {
   private doubtedAt = 0;
   private duplicates = 0;
   private closed = false;
-  /** Set by `leave()`: batches are neither processed nor acknowledged, so io-nodes replay them elsewhere. */
+  /** Set by `leave()`: batches are neither processed nor receipted, so io-nodes replay them elsewhere. */
   private leaving = false;
   /** Lets connections go to another app-node when an io-node rebalances; set by the Server. */
   releaser?: ConnectionRelease;
@@ -150,8 +150,8 @@ export class AppNode implements FanOut {
     if (!this.positions.accept(batch.from, batch.epoch, batch.seq)) {
       this.duplicates++;
       debug("batch %d of epoch %d from %s received already; dropped", batch.seq, batch.epoch, batch.from);
-      // acknowledged again: the io-node may still keep it for replay
-      this.link(batch.from).ack(batch.epoch, this.positions.last(batch.from));
+      // receipted again: the io-node may still keep it for replay
+      this.link(batch.from).receipt(batch.epoch, this.positions.last(batch.from));
       return;
     }
     for (const frame of batch.frames) {
@@ -161,7 +161,7 @@ export class AppNode implements FanOut {
         warn("app-frame", `app-node ${this.id}: frame from ${batch.from} failed: ${(err as Error).stack}`);
       }
     }
-    this.link(batch.from).ack(batch.epoch, batch.seq);
+    this.link(batch.from).receipt(batch.epoch, batch.seq);
   }
 
   /** Frames from io-nodes (inbox or co-located fast path). @internal */
@@ -220,8 +220,8 @@ export class AppNode implements FanOut {
 
   /**
    * Leaves the cluster without closing the connections this node owns: from now on nothing is
-   * processed or acknowledged, and the io-nodes, told at once, hand the connections (and what
-   * this node did not acknowledge) to the remaining app-nodes.
+   * processed or receipted, and the io-nodes, told at once, hand the connections (and what
+   * this node sent no receipt for) to the remaining app-nodes.
    */
   async leave(): Promise<void> {
     await this.member.settled();

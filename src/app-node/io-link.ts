@@ -13,8 +13,8 @@ export interface IoLink {
   rooms(connId: string, nsp: string, sid: string, op: RoomOp, rooms: string[]): void;
   /** A broadcast for the io-node's members of the frame's rooms. */
   broadcast(frame: BroadcastFrame): void;
-  /** Every batch of link epoch `epoch` from this io-node up to `seq` has been handed to Socket.IO. */
-  ack(epoch: number, seq: number): void;
+  /** A receipt: every batch of link epoch `epoch` from this io-node up to `seq` has been handed to Socket.IO. */
+  receipt(epoch: number, seq: number): void;
   /** Answers a RELEASE of the connection, after its last write. */
   released(connId: string, released: boolean): void;
   /** Asks the io-node whether its link of epoch `epoch` still carries this node's connections. */
@@ -48,7 +48,7 @@ export class LocalIoLink implements IoLink {
   broadcast(frame: BroadcastFrame): void {
     this.sink.handleFrame(this.appId, frame);
   }
-  ack(): void {}
+  receipt(): void {}
   released(connId: string, released: boolean): void {
     this.sink.handleFrame(this.appId, { type: FrameType.RELEASED, connId, released });
   }
@@ -56,19 +56,19 @@ export class LocalIoLink implements IoLink {
 }
 
 /**
- * Acknowledgements wait this long for a write to ride along with, then go alone. It bounds the
+ * Receipts wait this long for a write to ride along with, then go alone. It bounds the
  * window of client packets a crash makes the io-node replay to another app-node although this one
  * handled them: short, at the cost of one small frame per 20 ms per busy io-node.
  */
-export const ACK_DELAY_MS = 20;
+export const RECEIPT_DELAY_MS = 20;
 
 export class RemoteIoLink implements IoLink {
   private readonly out: OutboundLink;
-  /** The io-node's link epoch being acknowledged; a new one starts the count again. */
-  private ackEpoch = 0;
-  private ackSeq = 0;
-  private ackSent = 0;
-  private ackTimer?: NodeJS.Timeout;
+  /** The io-node's link epoch the receipts are for; a new one starts the count again. */
+  private receiptEpoch = 0;
+  private receiptSeq = 0;
+  private receiptSent = 0;
+  private receiptTimer?: NodeJS.Timeout;
 
   constructor(transport: Transport, appId: string, readonly ioNodeId: string) {
     this.out = new OutboundLink(transport, appId, ioNodeId);
@@ -76,12 +76,12 @@ export class RemoteIoLink implements IoLink {
 
   write(connId: string, data: Payload, compress: boolean, volatile: boolean): void {
     this.out.push({ type: FrameType.WRITE, connId, data, compress, volatile });
-    this.piggybackAck();
+    this.piggybackReceipt();
   }
 
   disconnect(connId: string, discard: boolean): void {
     this.out.push({ type: FrameType.DISCONNECT, connId, discard });
-    this.piggybackAck();
+    this.piggybackReceipt();
   }
 
   rooms(connId: string, nsp: string, sid: string, op: RoomOp, rooms: string[]): void {
@@ -90,26 +90,26 @@ export class RemoteIoLink implements IoLink {
 
   broadcast(frame: BroadcastFrame): void {
     this.out.push(frame);
-    this.piggybackAck();
+    this.piggybackReceipt();
   }
 
   released(connId: string, released: boolean): void {
     this.out.push({ type: FrameType.RELEASED, connId, released });
-    this.piggybackAck();
+    this.piggybackReceipt();
   }
 
-  ack(epoch: number, seq: number): void {
-    if (epoch !== this.ackEpoch) {
+  receipt(epoch: number, seq: number): void {
+    if (epoch !== this.receiptEpoch) {
       // the io-node re-created its link (it thought this node dead): its count restarted
-      this.ackEpoch = epoch;
-      this.ackSent = 0;
+      this.receiptEpoch = epoch;
+      this.receiptSent = 0;
     }
-    this.ackSeq = seq;
-    if (!this.ackTimer) {
-      this.ackTimer = setTimeout(() => {
-        this.ackTimer = undefined;
-        this.piggybackAck();
-      }, ACK_DELAY_MS);
+    this.receiptSeq = seq;
+    if (!this.receiptTimer) {
+      this.receiptTimer = setTimeout(() => {
+        this.receiptTimer = undefined;
+        this.piggybackReceipt();
+      }, RECEIPT_DELAY_MS);
     }
   }
 
@@ -117,18 +117,18 @@ export class RemoteIoLink implements IoLink {
     this.out.push({ type: FrameType.EPOCH_CHECK, epoch });
   }
 
-  private piggybackAck(): void {
-    if (this.ackSeq > this.ackSent) {
-      this.ackSent = this.ackSeq;
-      this.out.push({ type: FrameType.ACK, epoch: this.ackEpoch, seq: this.ackSeq });
+  private piggybackReceipt(): void {
+    if (this.receiptSeq > this.receiptSent) {
+      this.receiptSent = this.receiptSeq;
+      this.out.push({ type: FrameType.RECEIPT, epoch: this.receiptEpoch, seq: this.receiptSeq });
     }
   }
 
-  /** Sends what is queued, acknowledgement included, and stops the timer. */
+  /** Sends what is queued, receipt included, and stops the timer. */
   close(): void {
-    clearTimeout(this.ackTimer);
-    this.ackTimer = undefined;
-    this.piggybackAck();
+    clearTimeout(this.receiptTimer);
+    this.receiptTimer = undefined;
+    this.piggybackReceipt();
     this.out.flush();
   }
 }

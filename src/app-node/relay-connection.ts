@@ -1,6 +1,7 @@
 import { EventEmitter } from "events";
 import { CloseDescription, Handshake, Payload, RoomOp } from "../protocol/frame";
-import { IoLink } from "./io-link";
+import { IoLink, LocalIoLink } from "./io-link";
+import { describePacket, tracePacketApp } from "../protocol/packet-trace";
 
 /** Shared by every connection an io-node adds nothing about (replaced, never changed in place). */
 const NO_CLIENT_INFO: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
@@ -106,6 +107,9 @@ export class RelayConnection extends EventEmitter {
    */
   write(data: Payload, opts: { compress?: boolean; volatile?: boolean } = {}): this {
     if (this.readyState !== "open") return this;
+    if (tracePacketApp.enabled) {
+      tracePacketApp("write %s %s → %s%s", this.id, describePacket(data), this.link.ioNodeId, this.link instanceof LocalIoLink ? " (in process)" : "");
+    }
     // Engine.IO's packet events, built only for whoever listens
     if (this.listenerCount("packetCreate") > 0) this.emit("packetCreate", { type: "message", data, options: opts });
     const compress = opts.compress !== false;
@@ -157,6 +161,7 @@ export class RelayConnection extends EventEmitter {
   /** @internal */
   _onData(data: Payload): void {
     if (this.readyState !== "open") return;
+    if (tracePacketApp.enabled) tracePacketApp("in %s %s from %s", this.id, describePacket(data), this.link.ioNodeId);
     if (this.listenerCount("packet") > 0) this.emit("packet", { type: "message", data });
     // Socket.IO handles a packet synchronously up to the adapter (a CONNECT up to restoreSession)
     const previous = this.engine._receiving;

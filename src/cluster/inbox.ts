@@ -2,6 +2,7 @@ import { CodecError, decodeBatch } from "../protocol/codec";
 import { withoutPrefix } from "../errors";
 import { Batch } from "../protocol/frame";
 import { warn } from "../log";
+import { describeFrames, traceBatch } from "../protocol/packet-trace";
 import { Transport } from "../transport/transport";
 
 /**
@@ -21,6 +22,9 @@ export function listenInbox(
       const why = err instanceof CodecError ? withoutPrefix(err.message) : String(err);
       warn("bad-batch", `node ${nodeId} dropped an undecodable relay batch (${payload.length} bytes): ${why}`);
       return;
+    }
+    if (traceBatch.enabled) {
+      traceBatch("in %s → %s batch %d (epoch %d) %dB: %s", batch.from, nodeId, batch.seq, batch.epoch, payload.length, describeFrames(batch.frames));
     }
     onBatch(batch);
   });

@@ -1,6 +1,7 @@
 import { encodeBatch } from "../protocol/codec";
 import { warn } from "../log";
 import { Frame, PROTOCOL_VERSION } from "../protocol/frame";
+import { describeFrames, traceBatch } from "../protocol/packet-trace";
 import { Transport } from "../transport/transport";
 import { setImmediate } from "../clock";
 import { randomInt } from "crypto";
@@ -23,7 +24,7 @@ export class OutboundLink {
     private readonly transport: Transport,
     readonly from: string,
     readonly to: string,
-    /** Called with each batch as it leaves, for senders that keep what is not yet acknowledged. */
+    /** Called with each batch as it leaves, for senders that keep what no receipt covers yet. */
     private readonly onSent?: (seq: number, frames: Frame[]) => void,
   ) {}
 
@@ -48,6 +49,9 @@ export class OutboundLink {
       // one unencodable frame must not take the node down; the batch is reported and dropped
       warn("encode", `${this.from} → ${this.to}: a batch of ${frames.length} frame(s) could not be encoded: ${(err as Error).message}`);
       return;
+    }
+    if (traceBatch.enabled) {
+      traceBatch("out %s → %s batch %d (epoch %d) %dB: %s", this.from, this.to, seq, this.epoch, payload.length, describeFrames(frames));
     }
     this.transport.send(this.to, payload);
     this.onSent?.(seq, frames);

@@ -13,8 +13,8 @@ export interface AppLink {
   clientInfo(connId: string, info: Record<string, unknown>): void;
   /** Asks the app-node to let the connection go to another one (rebalancing), after its data so far. */
   release(connId: string): void;
-  /** The app-node confirmed every batch of link epoch `epoch` up to `seq`. */
-  acked(epoch: number, seq: number): void;
+  /** The app-node's receipt: it processed every batch of link epoch `epoch` up to `seq`. */
+  receipt(epoch: number, seq: number): void;
   /** Tells the app-node it no longer owns a connection (it wrote for one re-homed meanwhile). */
   revoke(connId: string): void;
   /** The epoch of this link's batches (0: a co-located app-node, reached without batches). */
@@ -25,9 +25,9 @@ export interface AppLink {
    * Client packets this app-node received but never confirmed, grouped by connection in arrival
    * order: after its death they are replayed to the connection's new owner.
    */
-  takeUnacked(): Map<string, Payload[]>;
-  /** Batches sent and kept until the app-node acknowledges them (the relay queue's depth). */
-  readonly unackedBatches: number;
+  takeUnreceipted(): Map<string, Payload[]>;
+  /** Batches sent and kept until the app-node's receipt covers them (the relay queue's depth). */
+  readonly unreceiptedBatches: number;
 }
 
 /** Receives frames in the same process: the co-located app-node's fast path. */
@@ -62,29 +62,29 @@ export class LocalAppLink implements AppLink {
     this.sink.handleFrame(this.ioNodeId, { type: FrameType.RELEASE, connId });
   }
   readonly epoch = 0;
-  acked(): void {}
+  receipt(): void {}
   revoke(): void {}
   epochStatus(): void {}
-  takeUnacked(): Map<string, Payload[]> {
+  takeUnreceipted(): Map<string, Payload[]> {
     return new Map();
   }
-  readonly unackedBatches = 0;
+  readonly unreceiptedBatches = 0;
 }
 
-/** Batches kept for replay at most; an app-node this far behind is not acknowledging anything. */
-const MAX_UNACKED_BATCHES = 50_000;
+/** Batches kept for replay at most; an app-node this far behind is not sending receipts. */
+const MAX_UNRECEIPTED_BATCHES = 50_000;
 
-/** An app-node reached through the transport; batches stay here until the app-node acknowledges them. */
+/** An app-node reached through the transport; batches stay here until the app-node's receipt covers them. */
 export class RemoteAppLink implements AppLink {
   private readonly out: OutboundLink;
-  private unacked: Array<{ seq: number; frames: Frame[] }> = [];
+  private unreceipted: Array<{ seq: number; frames: Frame[] }> = [];
 
   constructor(transport: Transport, ioNodeId: string, readonly appId: string) {
     this.out = new OutboundLink(transport, ioNodeId, appId, (seq, frames) => {
-      this.unacked.push({ seq, frames });
-      if (this.unacked.length > MAX_UNACKED_BATCHES) {
-        this.unacked.shift();
-        warn("unacked-overflow", `app-node ${appId} acknowledges nothing; dropping the oldest replay batch`);
+      this.unreceipted.push({ seq, frames });
+      if (this.unreceipted.length > MAX_UNRECEIPTED_BATCHES) {
+        this.unreceipted.shift();
+        warn("unreceipted-overflow", `app-node ${appId} sends no receipts; dropping the oldest replay batch`);
       }
     });
   }
@@ -120,22 +120,22 @@ export class RemoteAppLink implements AppLink {
     this.out.push({ type: FrameType.EPOCH_STATUS, epoch, current });
   }
 
-  acked(epoch: number, seq: number): void {
-    // an acknowledgement of an earlier link to the app-node says nothing about this one's batches
+  receipt(epoch: number, seq: number): void {
+    // a receipt for an earlier link to the app-node says nothing about this one's batches
     if (epoch !== this.out.epoch) return;
     let i = 0;
-    while (i < this.unacked.length && this.unacked[i].seq <= seq) i++;
-    if (i > 0) this.unacked = this.unacked.slice(i);
+    while (i < this.unreceipted.length && this.unreceipted[i].seq <= seq) i++;
+    if (i > 0) this.unreceipted = this.unreceipted.slice(i);
   }
 
-  get unackedBatches(): number {
-    return this.unacked.length;
+  get unreceiptedBatches(): number {
+    return this.unreceipted.length;
   }
 
-  takeUnacked(): Map<string, Payload[]> {
+  takeUnreceipted(): Map<string, Payload[]> {
     this.out.flush();
     const byConn = new Map<string, Payload[]>();
-    for (const { frames } of this.unacked) {
+    for (const { frames } of this.unreceipted) {
       for (const f of frames) {
         if (f.type !== FrameType.DATA) continue;
         let list = byConn.get(f.connId);
@@ -143,7 +143,7 @@ export class RemoteAppLink implements AppLink {
         list.push(f.data);
       }
     }
-    this.unacked = [];
+    this.unreceipted = [];
     return byConn;
   }
 }

@@ -2,6 +2,7 @@ import type { Socket as EioSocket } from "engine.io";
 import { debug as makeDebug, warn } from "../log";
 import type { CloseDescription, Payload } from "../protocol/frame";
 import { packetJsonBody, packetNamespace, packetType, SioType } from "../protocol/socketio-peek";
+import { describePacket, tracePacketIo } from "../protocol/packet-trace";
 import { clearTimeout } from "../clock";
 import type { AppLink } from "./app-link";
 import { HeldConnection, JoinedNamespace } from "./held-connection";
@@ -30,7 +31,7 @@ export class ClientIntake {
   /** See `IoNode.setClientInfoProvider`. */
   setClientInfoProvider(provider: ((connId: string) => Record<string, unknown> | undefined) | undefined): void {
     this.clientInfoProvider = provider;
-    for (const hc of this.node.held.values()) hc.sentInfo = undefined;
+    for (const hc of this.node.connections.values()) hc.sentInfo = undefined;
   }
 
   private relay(hc: HeldConnection, link: AppLink, data: Payload): void {
@@ -48,7 +49,7 @@ export class ClientIntake {
   /** A new Engine.IO connection: held here, and handed to an owner. */
   onConnection(socket: EioSocket): void {
     const hc = new HeldConnection(socket);
-    this.node.held.set(hc.id, hc);
+    this.node.connections.set(hc.id, hc);
     debug("connection %s (%s)", hc.id, socket.transport.name);
     (socket as HeldSocket)[HELD] = hc;
     const on = this.socketListeners;
@@ -81,10 +82,10 @@ export class ClientIntake {
   }))(this);
 
   /** Sends the packets the connection kept to its owner (those of namespaces it still joins). */
-  flushHeld(hc: HeldConnection): void {
-    if (hc.held.length === 0 || hc.waitsForPresence) return;
+  flushPending(hc: HeldConnection): void {
+    if (hc.pendingPackets.length === 0 || hc.waitsForPresence) return;
     const link = this.node.link(hc.owner!);
-    const packets = hc.held.splice(0);
+    const packets = hc.pendingPackets.splice(0);
     // after a re-home, packets for namespaces that are not joined anymore would make Socket.IO
     // close the whole connection; binary attachments follow the fate of their header
     let keep = true;
@@ -93,7 +94,9 @@ export class ClientIntake {
         const type = packetType(p);
         keep = !hc.rehomed || type === SioType.CONNECT || hc.namespaces.has(packetNamespace(p));
       }
-      if (keep) this.relay(hc, link, p);
+      if (!keep) continue;
+      if (tracePacketIo.enabled) tracePacketIo("pending %s %s → %s%s", hc.id, describePacket(p), hc.owner, inProcess(link));
+      this.relay(hc, link, p);
     }
   }
 
@@ -120,19 +123,22 @@ export class ClientIntake {
       }
     }
     if (hc.state !== "open" || hc.waitsForPresence) {
-      if (hc.held.length >= this.maxPendingPackets) {
+      if (hc.pendingPackets.length >= this.maxPendingPackets) {
         warn("pending-overflow", `io-node ${this.node.id}: connection ${hc.id} sent more than ${this.maxPendingPackets} packets while waiting for an app-node; closing it`);
         hc.socket.close();
         return;
       }
-      hc.held.push(data);
+      if (tracePacketIo.enabled) tracePacketIo("in %s %s, waits (%s)", hc.id, describePacket(data), hc.waitsForPresence ? "room presence" : hc.state);
+      hc.pendingPackets.push(data);
       return;
     }
-    this.relay(hc, this.node.link(hc.owner!), data);
+    const link = this.node.link(hc.owner!);
+    if (tracePacketIo.enabled) tracePacketIo("in %s %s → %s%s", hc.id, describePacket(data), hc.owner, inProcess(link));
+    this.relay(hc, link, data);
   }
 
   private onClientClose(hc: HeldConnection, reason: string, description?: unknown): void {
-    this.node.held.delete(hc.id);
+    this.node.connections.delete(hc.id);
     clearTimeout(hc.pendingTimer);
     this.node.rooms.removeMember(hc);
     this.discardWindows(hc);
@@ -152,7 +158,7 @@ export class ClientIntake {
     void this.node.presence.announceNow(PRESENCE_WAIT_MS).then((published) => {
       if (!published) debug("room presence not confirmed within %d ms; connection %s goes on", PRESENCE_WAIT_MS, hc.id);
       hc.waitsForPresence = false;
-      if (hc.state === "open" && this.node.held.get(hc.id) === hc) this.flushHeld(hc);
+      if (hc.state === "open" && this.node.connections.get(hc.id) === hc) this.flushPending(hc);
     });
   }
 
@@ -167,6 +173,11 @@ export class ClientIntake {
 
 const HELD = Symbol("held connection");
 type HeldSocket = EioSocket & { [HELD]: HeldConnection };
+
+/** For traces: a co-located app-node's link (epoch 0) is a function call, no batch. */
+function inProcess(link: AppLink): string {
+  return link.epoch === 0 ? " (in process)" : "";
+}
 
 /** Engine.IO's close description, in a form that crosses the relay (an Error stays an Error). */
 function closeDescription(description: unknown): CloseDescription | undefined {

@@ -4,6 +4,7 @@ import type { ClientIntake } from "./client-intake";
 import type { HeldConnection } from "./held-connection";
 import type { IoNodeShared } from "./io-node-shared";
 import { websocketFrame } from "../socketio-shim";
+import { describePacket, tracePacketIo } from "../protocol/packet-trace";
 
 /**
  * What app-nodes write to clients: a connection's own packets (the namespaces' CONNECT replies
@@ -13,12 +14,12 @@ import { websocketFrame } from "../socketio-shim";
 export class ClientWrites {
   constructor(
     private readonly node: IoNodeShared,
-    private readonly intake: Pick<ClientIntake, "flushHeld">,
+    private readonly intake: Pick<ClientIntake, "flushPending">,
   ) {}
 
   /** A WRITE frame: one packet of a connection, from its owner (any other app-node is told it is not). */
   onWrite(from: string, connId: string, data: Payload, compress: boolean, volatile: boolean, options?: object): void {
-    const hc = this.node.held.get(connId);
+    const hc = this.node.connections.get(connId);
     if (!hc) return;
     if (hc.owner !== from) {
       this.revoke(from, connId);
@@ -49,7 +50,11 @@ export class ClientWrites {
   }
 
   private write(hc: HeldConnection, data: Payload, compress: boolean, volatile: boolean, options?: object): void {
-    if (volatile && !keepVolatile(hc, data)) return;
+    if (volatile && !keepVolatile(hc, data)) {
+      if (tracePacketIo.enabled) tracePacketIo("out %s %s dropped (volatile)", hc.id, describePacket(data));
+      return;
+    }
+    if (tracePacketIo.enabled) tracePacketIo("out %s %s", hc.id, describePacket(data));
     this.node.counters.messages++;
     this.countOut(data);
     hc.socket.write(data, options ?? { compress });
@@ -58,6 +63,7 @@ export class ClientWrites {
   /** A broadcast kept while a session was restored, written once the owner's reply is out. */
   writeKept(hc: HeldConnection, data: Payload, options: { compress: boolean }, volatile: boolean): void {
     if (volatile && !hc.socket.transport.writable) return;
+    if (tracePacketIo.enabled) tracePacketIo("out %s %s (kept broadcast)", hc.id, describePacket(data));
     this.node.counters.messages++;
     this.countOut(data);
     hc.socket.write(data, options);
@@ -65,7 +71,7 @@ export class ClientWrites {
 
   /** A DISCONNECT frame: the owner closes the connection (`discard`: at once, dropping what is unsent). */
   onDisconnect(from: string, connId: string, discard: boolean): void {
-    const hc = this.node.held.get(connId);
+    const hc = this.node.connections.get(connId);
     if (!hc || hc.owner !== from) return;
     hc.closedByApp = true;
     hc.socket.close(discard);
@@ -92,6 +98,7 @@ export class ClientWrites {
     const restoring = this.node.windows.restoring(nsp);
     if (restoring) this.node.windows.keep(nsp, from, rooms, except, flags, offset, data);
     let written = 0;
+    const traced = tracePacketIo.enabled;
     this.node.rooms.forEachMember(nsp, rooms, except, (member) => {
       const hc = member as HeldConnection;
       if (local && hc.owner !== from) return;
@@ -104,6 +111,7 @@ export class ClientWrites {
       if (single !== undefined && !options.wsPreEncodedFrame && hc.socket.transport.name === "websocket") {
         options.wsPreEncodedFrame = websocketFrame(single);
       }
+      if (traced) for (const d of data) tracePacketIo("out %s %s (broadcast)", hc.id, describePacket(d));
       for (const d of data) hc.socket.write(d, options);
       written++;
     });
@@ -146,12 +154,13 @@ export class ClientWrites {
     }
     if (wasAwaited && !hc.awaiting?.size && hc.state === "rejoining") {
       hc.state = "open";
-      // the reply goes out before the held packets are released
+      // the reply goes out before the pending packets are released
       if (forward) {
+        if (tracePacketIo.enabled) tracePacketIo("out %s %s", hc.id, describePacket(data));
         this.countOut(data);
         hc.socket.write(data);
       }
-      this.intake.flushHeld(hc);
+      this.intake.flushPending(hc);
       return false;
     }
     return forward;

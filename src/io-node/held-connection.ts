@@ -22,7 +22,7 @@ export interface JoinedNamespace {
 /**
  * One client connection held by an io-node.
  *
- * - `pending`: no live app-node could take it yet; client packets wait in `held`.
+ * - `pending`: no live app-node could take it yet; client packets wait in `pendingPackets`.
  * - `open`: packets flow to `owner`.
  * - `rejoining`: handed to a new owner after the previous one died; the namespaces are being
  *   re-joined there and client packets wait until every namespace has answered.
@@ -35,11 +35,11 @@ export class HeldConnection implements RoomMember {
   moveTo?: string;
   /** Its owner refused to let it go (its sockets cannot be recovered elsewhere): never asked again. */
   unmovable = false;
-  readonly held: Payload[] = [];
+  readonly pendingPackets: Payload[] = [];
   readonly namespaces = new Map<string, JoinedNamespace>();
   /** Namespaces re-joined on a new owner that have not answered yet (only while re-homing). */
   awaiting?: Set<string>;
-  /** The client's packets wait in `held` until this io-node's room presence is announced. */
+  /** The client's packets wait in `pendingPackets` until this io-node's room presence is announced. */
   waitsForPresence = false;
   /** Set once the connection was handed over at least once. */
   rehomed = false;

@@ -22,7 +22,7 @@ export interface IoCounters {
 export interface IoNodeShared {
   readonly id: string;
   /** The connections held here, by Engine.IO socket id. */
-  readonly held: Map<string, HeldConnection>;
+  readonly connections: Map<string, HeldConnection>;
   /** One link per app-node, for everything (REVOKE frames included): one sequence per pair. */
   readonly links: Map<string, AppLink>;
   /** The link to an app-node, made on first use. */

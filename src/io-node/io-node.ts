@@ -49,7 +49,8 @@ export class IoNode extends EventEmitter {
   /** Its start, heartbeat, inbox, metrics and leave, as every node's. */
   private readonly member: ClusterMember;
   private readonly registry: NodeRegistry;
-  private readonly held = new Map<string, HeldConnection>();
+  /** The connections held here, by Engine.IO socket id. */
+  private readonly connections = new Map<string, HeldConnection>();
   /** One link per app-node, for everything (REVOKE frames included): one sequence per pair. */
   private readonly links = new Map<string, AppLink>();
   /** Which held connections are in which rooms, so broadcasts fan out here. */
@@ -82,7 +83,7 @@ export class IoNode extends EventEmitter {
       label: "io-node",
       record: () => ({
         address: this.address(),
-        connections: this.held.size,
+        connections: this.connections.size,
         messages: this.counters.messages,
         roomSeq: this.presence.seq,
         replayed: this.counters.replayed,
@@ -113,7 +114,7 @@ export class IoNode extends EventEmitter {
     });
     const shared: IoNodeShared = {
       id: this.id,
-      held: this.held,
+      connections: this.connections,
       links: this.links,
       link: (appId) => this.link(appId),
       registry: this.registry,
@@ -149,9 +150,9 @@ export class IoNode extends EventEmitter {
   /** What the metrics read of this node when scraped (see `metrics/metrics.ts`). */
   private metricsSample(): MemberSample {
     let queueDepth = 0;
-    for (const link of this.links.values()) queueDepth += link.unackedBatches;
+    for (const link of this.links.values()) queueDepth += link.unreceiptedBatches;
     return {
-      connections: this.held.size,
+      connections: this.connections.size,
       ...this.counters.traffic,
       queueDepth,
       replayed: this.counters.replayed,
@@ -206,7 +207,7 @@ export class IoNode extends EventEmitter {
    * setInterval(() => console.log(ioNode.id, ioNode.connectionsCount, "connections"), 10_000);
    */
   get connectionsCount(): number {
-    return this.held.size;
+    return this.connections.size;
   }
 
   /**
@@ -249,7 +250,7 @@ export class IoNode extends EventEmitter {
 
   /** The engine.io socket of a held connection (for the legacy API). @internal */
   clientSocket(connId: string): EioSocket | undefined {
-    return this.held.get(connId)?.socket;
+    return this.connections.get(connId)?.socket;
   }
 
   private link(appId: string): AppLink {
@@ -300,13 +301,13 @@ export class IoNode extends EventEmitter {
         return this.writes.onWrite(from, frame.connId, frame.data, frame.compress, frame.volatile, frame.options);
       case FrameType.DISCONNECT:
         return this.writes.onDisconnect(from, frame.connId, frame.discard);
-      case FrameType.ACK:
-        this.links.get(from)?.acked(frame.epoch, frame.seq);
+      case FrameType.RECEIPT:
+        this.links.get(from)?.receipt(frame.epoch, frame.seq);
         return;
       case FrameType.RELEASED:
         return this.ownership.onReleased(from, frame.connId, frame.released);
       case FrameType.ROOMS: {
-        const hc = this.held.get(frame.connId);
+        const hc = this.connections.get(frame.connId);
         // a former owner's late word must not undo what the new owner set up
         if (hc && hc.owner === from) this.rooms.apply(hc, frame.nsp, frame.sid, frame.op, frame.rooms);
         return;
@@ -350,7 +351,7 @@ export class IoNode extends EventEmitter {
     this.ownership.close();
     // a node that never reached Redis must still close
     await this.member.settled();
-    for (const hc of this.held.values()) {
+    for (const hc of this.connections.values()) {
       clearTimeout(hc.pendingTimer);
       // a connection an app-node asked to close may still wait for a poll: end it now, as Engine.IO does
       hc.socket.close(true);

@@ -16,7 +16,7 @@ const debug = makeDebug("io-node");
 
 /**
  * Who owns each held connection: the owner chosen when it opens, kept while the app-node lives,
- * changed when it dies (the connection re-homed with what it had not acknowledged) or when the
+ * changed when it dies (the connection re-homed with what it had sent no receipt for) or when the
  * rebalancer moves it (released by the old owner, then restored on the new one).
  */
 export class Ownership {
@@ -28,7 +28,7 @@ export class Ownership {
   /** @param pendingTimeout ms a connection may wait for a live app-node before it is closed */
   constructor(
     private readonly node: IoNodeShared,
-    private readonly intake: Pick<ClientIntake, "flushHeld" | "discardWindows">,
+    private readonly intake: Pick<ClientIntake, "flushPending" | "discardWindows">,
     cluster: ResolvedClusterOptions,
     private readonly pendingTimeout: number,
   ) {
@@ -102,7 +102,7 @@ export class Ownership {
     link.open(hc.id, hc.handshake(transport));
     if (!hc.rehomed) {
       hc.state = "open";
-      this.intake.flushHeld(hc);
+      this.intake.flushPending(hc);
       return;
     }
     hc.state = "rejoining";
@@ -116,7 +116,7 @@ export class Ownership {
     debug("connection %s re-homed to %s, rejoining %d namespace(s)", hc.id, owner, hc.awaiting?.size ?? 0);
     if (!hc.awaiting?.size) {
       hc.state = "open";
-      this.intake.flushHeld(hc);
+      this.intake.flushPending(hc);
     }
   }
 
@@ -135,7 +135,7 @@ export class Ownership {
 
   private onNodeUp(record: NodeRecord): void {
     if (record.role !== "app") return;
-    for (const hc of this.node.held.values()) {
+    for (const hc of this.node.connections.values()) {
       if (hc.state === "pending") this.assignOwner(hc);
     }
     this.rebalancer?.check();
@@ -146,7 +146,7 @@ export class Ownership {
     const owners = new Map<string, OwnedConnections>();
     for (const app of this.node.registry.alive("app")) owners.set(app.id, { count: 0, movable: [] });
     if (owners.size < 2) return owners;
-    for (const hc of this.node.held.values()) {
+    for (const hc of this.node.connections.values()) {
       const o = owners.get(hc.moveTo ?? hc.owner ?? "");
       if (!o) continue;
       o.count++;
@@ -157,7 +157,7 @@ export class Ownership {
 
   /** A rebalancing move, step 1: the owner is asked to let the connection go; client packets wait. */
   private move(m: Move): void {
-    const hc = this.node.held.get(m.connId);
+    const hc = this.node.connections.get(m.connId);
     if (!hc || hc.owner !== m.from || !movable(hc)) return;
     hc.state = "moving";
     hc.moveTo = m.to;
@@ -171,7 +171,7 @@ export class Ownership {
    * namespaces' broadcasts kept meanwhile (see `recovery-window.ts`) so none is lost or doubled.
    */
   onReleased(from: string, connId: string, released: boolean): void {
-    const hc = this.node.held.get(connId);
+    const hc = this.node.connections.get(connId);
     if (!hc || hc.owner !== from || hc.state !== "moving") return;
     // `moveTo` stays until the new owner is chosen: meanwhile the rebalancer counts it there
     const to = hc.moveTo!;
@@ -180,7 +180,7 @@ export class Ownership {
       debug("connection %s stays on %s", connId, from);
       hc.unmovable = true;
       hc.state = "open";
-      this.intake.flushHeld(hc);
+      this.intake.flushPending(hc);
       return;
     }
     hc.owner = undefined;
@@ -192,7 +192,7 @@ export class Ownership {
     void this.node.presence.announceNow(PRESENCE_WAIT_MS).then((published) => {
       if (!published) debug("room presence not confirmed within %d ms; connection %s moves on", PRESENCE_WAIT_MS, connId);
       // closed meanwhile, or its new owner is already chosen (an app-node died in between)
-      if (this.node.held.get(connId) !== hc || hc.owner || this.node.closed()) return;
+      if (this.node.connections.get(connId) !== hc || hc.owner || this.node.closed()) return;
       hc.moveTo = undefined;
       this.assignOwner(hc, to);
       if (!hc.owner) return;
@@ -206,9 +206,9 @@ export class Ownership {
     const link = this.node.links.get(appId);
     if (link instanceof LocalAppLink) return;
     this.node.links.delete(appId);
-    const unacked = link?.takeUnacked() ?? new Map<string, Payload[]>();
+    const unreceipted = link?.takeUnreceipted() ?? new Map<string, Payload[]>();
     let moved = 0;
-    for (const hc of this.node.held.values()) {
+    for (const hc of this.node.connections.values()) {
       if (hc.owner !== appId || hc.closedByApp) continue;
       moved++;
       this.node.counters.traffic.rehomed++;
@@ -218,9 +218,9 @@ export class Ownership {
       // the new owner restores nothing of a session the old one had not answered for yet
       this.intake.discardWindows(hc);
       hc.awaiting = undefined;
-      const lost = (unacked.get(hc.id) ?? []).filter((p) => packetType(p) !== SioType.CONNECT);
+      const lost = (unreceipted.get(hc.id) ?? []).filter((p) => packetType(p) !== SioType.CONNECT);
       this.node.counters.replayed += lost.length;
-      hc.held.unshift(...lost);
+      hc.pendingPackets.unshift(...lost);
       this.assignOwner(hc);
     }
     if (moved > 0) warn(`app-down-${appId}`, `io-node ${this.node.id}: app-node ${appId} is gone; re-homed ${moved} connection(s)`);

@@ -13,7 +13,7 @@ const FLAG_VOLATILE = 4;
  *   frame: u8 type | str8 connId | body
  *   bodies: OPEN str32(json handshake) · DATA u8 flags, bytes32 · CLOSE str32 reason, u8 kind
  *           (0 none, 1 text, 2 Error), str32 description
- *           UPGRADE str8 transport, u8 done · WRITE u8 flags, bytes32 · DISCONNECT u8 discard · REVOKE (none) · ACK u32 epoch, u32 seq
+ *           UPGRADE str8 transport, u8 done · WRITE u8 flags, bytes32 · DISCONNECT u8 discard · REVOKE (none) · RECEIPT u32 epoch, u32 seq
  *           CLIENT_INFO str32(json object) · RELEASE (none) · RELEASED u8 released
  *           EPOCH_CHECK (empty connId) u32 epoch · EPOCH_STATUS (empty connId) u32 epoch, u8 current
  *           ROOMS str32 nsp, str32 sid, u8 op, list rooms
@@ -87,7 +87,7 @@ function writeFrame(w: Writer, frame: Frame): void {
       w.str8(frame.connId);
       w.u8(frame.released ? 1 : 0);
       break;
-    case FrameType.ACK:
+    case FrameType.RECEIPT:
       w.str8("");
       w.u32(frame.epoch);
       w.u32(frame.seq);
@@ -162,7 +162,7 @@ function readFrame(r: Reader): Frame {
       return { type, connId };
     case FrameType.RELEASED:
       return { type, connId, released: r.u8() === 1 };
-    case FrameType.ACK:
+    case FrameType.RECEIPT:
       return { type, epoch: r.u32(), seq: r.u32() };
     case FrameType.CLIENT_INFO:
       return { type, connId, info: parseInfo(r.str32()) };

@@ -3,7 +3,7 @@
  *
  * Frames travel in batches: everything one node has for one peer in one tick becomes one transport
  * message. A batch names its sender, the epoch of the link it travels on and a sequence number, so
- * the receiver can acknowledge what it has processed and the sender can replay what was not (see
+ * the receiver can send a receipt for what it has processed and the sender can replay what was not (see
  * `io-node/app-link.ts`); the receiver drops a batch it already processed (see
  * `cluster/receipt-positions.ts`).
  */
@@ -24,8 +24,8 @@ export enum FrameType {
   WRITE = 5,
   /** app → io: close the client connection (`discard`: at once, dropping what is unsent, as a server shutdown does). */
   DISCONNECT = 6,
-  /** app → io: every batch of the link epoch `epoch` up to `seq` has been processed. */
-  ACK = 7,
+  /** app → io: a receipt: every batch of the link epoch `epoch` up to `seq` has been processed (not a Socket.IO ack). */
+  RECEIPT = 7,
   /**
    * io → app: this app-node no longer owns the connection (it was re-homed while it looked dead).
    * Sent on the io-node's one link to the app-node, in order with everything else.
@@ -127,7 +127,7 @@ export type Frame =
       options?: object;
     }
   | { type: FrameType.DISCONNECT; connId: string; discard: boolean }
-  | { type: FrameType.ACK; epoch: number; seq: number }
+  | { type: FrameType.RECEIPT; epoch: number; seq: number }
   | { type: FrameType.REVOKE; connId: string }
   | { type: FrameType.RELEASE; connId: string }
   | { type: FrameType.RELEASED; connId: string; released: boolean }
