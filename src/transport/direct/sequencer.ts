@@ -3,10 +3,10 @@ import { clearInterval, now as clockNow, setInterval } from "../../clock";
 
 const debug = makeDebug("transport:sequencer");
 
-/** Payloads held back for one sender while an earlier seq is still on its way (stream vs TCP). */
-const MAX_HELD = 10_000;
-const MAX_HELD_BYTES = 256 * 1024 * 1024;
-/** A gap not filled after this long will not be: the held payloads are delivered anyway. */
+/** At most this many payloads (and bytes) that came early are kept for one sender while an earlier seq is still on its way (stream vs TCP). */
+const MAX_EARLY = 10_000;
+const MAX_EARLY_BYTES = 256 * 1024 * 1024;
+/** A gap not filled after this long will not be: the early payloads are delivered anyway. */
 const GAP_TIMEOUT_MS = 30_000;
 /** Senders remembered per inbox; the oldest is forgotten past this (a sender per process). */
 const MAX_SENDERS = 10_000;
@@ -17,9 +17,10 @@ interface SenderState {
   epoch: number;
   /** Highest seq delivered: everything up to it was delivered exactly once. */
   last: number;
-  held: Map<number, Buffer>;
-  heldBytes: number;
-  /** When the current gap (held payloads waiting for `last + 1`) opened. */
+  /** Payloads that came before `last + 1`, by seq: delivered once the gap is filled. */
+  early: Map<number, Buffer>;
+  earlyBytes: number;
+  /** When the current gap (early payloads waiting for `last + 1`) opened. */
   gapSince: number;
   retired: number[];
 }
@@ -54,18 +55,18 @@ export class InboxSequencer {
     if (this.closed) return 0;
     const s = this.stateFor(from, epoch);
     if (!s) return 0;
-    if (seq <= s.last || s.held.has(seq)) return s.last;
+    if (seq <= s.last || s.early.has(seq)) return s.last;
     if (seq === s.last + 1) {
       s.last = seq;
       this.safeDeliver(payload);
-      if (s.held.size > 0) this.drain(s);
+      if (s.early.size > 0) this.drain(s);
       return s.last;
     }
-    if (s.held.size === 0) s.gapSince = clockNow();
-    s.held.set(seq, payload);
-    s.heldBytes += payload.length;
-    if (s.held.size > MAX_HELD || s.heldBytes > MAX_HELD_BYTES) {
-      warn("link-reorder", `${this.nodeId}: over ${MAX_HELD} payloads wait for seq ${s.last + 1} from ${from}: skipping the gap`);
+    if (s.early.size === 0) s.gapSince = clockNow();
+    s.early.set(seq, payload);
+    s.earlyBytes += payload.length;
+    if (s.early.size > MAX_EARLY || s.earlyBytes > MAX_EARLY_BYTES) {
+      warn("link-reorder", `${this.nodeId}: over ${MAX_EARLY} payloads wait for seq ${s.last + 1} from ${from}: skipping the gap`);
       this.skipGap(s);
     }
     return s.last;
@@ -83,41 +84,41 @@ export class InboxSequencer {
     if (s && s.epoch === epoch) return s;
     if (s && s.retired.includes(epoch)) return null;
     if (s) {
-      if (s.held.size > 0) warn("link-epoch", `${this.nodeId}: sender ${from} started a new link; ${s.held.size} held payload(s) of the old one dropped`);
+      if (s.early.size > 0) warn("link-epoch", `${this.nodeId}: sender ${from} started a new link; ${s.early.size} early payload(s) of the old one dropped`);
       debug("%s: sender %s epoch %d -> %d", this.nodeId, from, s.epoch, epoch);
       s.retired.push(s.epoch);
       if (s.retired.length > MAX_RETIRED) s.retired.shift();
       s.epoch = epoch;
       s.last = 0;
-      s.held = new Map();
-      s.heldBytes = 0;
+      s.early = new Map();
+      s.earlyBytes = 0;
       return s;
     }
     if (this.senders.size >= MAX_SENDERS) {
       const oldest = this.senders.keys().next().value as string;
       this.senders.delete(oldest);
     }
-    s = { epoch, last: 0, held: new Map(), heldBytes: 0, gapSince: 0, retired: [] };
+    s = { epoch, last: 0, early: new Map(), earlyBytes: 0, gapSince: 0, retired: [] };
     this.senders.set(from, s);
     return s;
   }
 
   private drain(s: SenderState): void {
-    let next = s.held.get(s.last + 1);
+    let next = s.early.get(s.last + 1);
     while (next) {
-      s.held.delete(s.last + 1);
-      s.heldBytes -= next.length;
+      s.early.delete(s.last + 1);
+      s.earlyBytes -= next.length;
       s.last++;
       this.safeDeliver(next);
-      next = s.held.get(s.last + 1);
+      next = s.early.get(s.last + 1);
     }
-    if (s.held.size > 0) s.gapSince = clockNow();
+    if (s.early.size > 0) s.gapSince = clockNow();
   }
 
-  /** Gives up on the missing seqs: continues from the lowest held one. */
+  /** Gives up on the missing seqs: continues from the lowest early one. */
   private skipGap(s: SenderState): void {
     let lowest = Infinity;
-    for (const seq of s.held.keys()) if (seq < lowest) lowest = seq;
+    for (const seq of s.early.keys()) if (seq < lowest) lowest = seq;
     if (lowest === Infinity) return;
     debug("%s: gap %d..%d skipped", this.nodeId, s.last + 1, lowest - 1);
     s.last = lowest - 1;
@@ -127,7 +128,7 @@ export class InboxSequencer {
   private skipStaleGaps(): void {
     const now = clockNow();
     for (const [from, s] of this.senders) {
-      if (s.held.size === 0 || now - s.gapSince < GAP_TIMEOUT_MS) continue;
+      if (s.early.size === 0 || now - s.gapSince < GAP_TIMEOUT_MS) continue;
       warn("link-gap", `${this.nodeId}: seq ${s.last + 1} from ${from} never arrived: skipping the gap`);
       this.skipGap(s);
     }
