@@ -99,7 +99,7 @@ export interface ClusterOptions {
    * Relay batches between io-nodes and app-nodes travel over direct TCP links between the nodes
    * (Redis keeps their addresses and stays the fallback road); `false` keeps them on Redis
    * streams. The in-memory transport has no use for it.
-   * @default true (SOCKET_IO_CLUSTER_DIRECT_LINKS: `0` = false)
+   * @default true with Redis (SOCKET_IO_CLUSTER_DIRECT_LINKS: `0` = false)
    *
    * @example
    * createIoNode({ port: 8081, redis, directLinks: false });
@@ -228,8 +228,11 @@ function envOff(name: string): false | undefined {
   return process.env[name] === "0" ? false : undefined;
 }
 
-/** `false`, or where the link server listens: options first, then the environment, then the defaults. */
-function resolveDirectLinks(opts: ClusterOptions): false | LinkAddressOptions {
+/**
+ * `false`, or where the link server listens: options first, then the environment, then the defaults.
+ * @internal exported for test/defaults.test.ts
+ */
+export function resolveDirectLinks(opts: ClusterOptions): false | LinkAddressOptions {
   if (!(opts.directLinks ?? envOff(CLUSTER_ENV.directLinks) ?? CLUSTER_DEFAULTS.directLinks)) return false;
   const env = process.env;
   const names = CLUSTER_ENV.link;
