@@ -12,6 +12,7 @@ export type { ServerOptions } from "./app-node/server";
 export { IoNode, createIoNode } from "./io-node/io-node";
 export type { IoNodeOptions } from "./io-node/io-node-options";
 export type { ClusterOptions, RebalanceOptions } from "./options";
+export { CLUSTER_DEFAULTS, CLUSTER_ENV, CLUSTER_KEYS, IO_NODE_DEFAULTS, FRONTEND_DEFAULTS } from "./defaults";
 export type { MetricsOptions } from "./metrics/node-metrics";
 export { RelayEngine } from "./app-node/relay-engine";
 export { RelayConnection } from "./app-node/relay-connection";

@@ -39,6 +39,8 @@ describe("named errors", function () {
       [() => new Server({ cluster: { heartbeatInterval: 1000, nodeTimeout: 100 } }), /nodeTimeout \(100\) must be larger than heartbeatInterval \(1000\)/],
       [() => createIoNode({ port: 0, requestsTimeout: -1 }), /requestsTimeout must be a positive number/],
       [() => createFrontend({}), /a frontend-node needs the cluster's Redis/],
+      [() => new Server({ cluster: { redis: "redis-sentinel://10.0.0.1:26379" } }), /the primary's name is missing/],
+      [() => new Server({ cluster: { redis: ["redis://10.0.0.1:7000", "http://10.0.0.2:7001"] } }), /a Redis Cluster node URL starts with redis:\/\//],
     ];
     for (const [fn, message] of cases) {
       const err = thrownBy(fn);

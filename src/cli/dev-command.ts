@@ -9,6 +9,7 @@ import { IO_NODE_READY_LINE } from "./io-node-command";
 import { canConnect, isPortFree } from "./ports";
 import { exitOnSignal } from "./shutdown";
 import { waitFor } from "./wait-for";
+import { CLUSTER_DEFAULTS, CLUSTER_ENV } from "../defaults";
 
 const debug = makeDebug("cli:dev");
 
@@ -24,13 +25,13 @@ Options:
                   counter is per process, so keep 1 unless the app shares its state
   --port P        app-nodes listen on P..P+M-1 (given as PORT), io-nodes on the ports after
                   (default: 3000)
-  --redis URL     Redis to use (default: $SOCKET_IO_CLUSTER_REDIS_URL; if neither is set, a
+  --redis URL     Redis to use (default: $${CLUSTER_ENV.redis}; if neither is set, a
                   private redis-server when one is installed, else the in-memory default,
                   which runs APP_FILE alone as a single process)
-  --prefix P      cluster key prefix (default: $SOCKET_IO_CLUSTER_PREFIX or "sioc")
+  --prefix P      cluster key prefix (default: $${CLUSTER_ENV.prefix} or "${CLUSTER_DEFAULTS.prefix}")
   --static DIR    files the io-nodes serve (default: <APP_FILE dir>/public if it exists)
   --metrics-port P  Prometheus metrics of the app-nodes at P..P+M-1, of the io-nodes on the
-                  ports after (GET /metrics; default: $SOCKET_IO_CLUSTER_METRICS_PORT, or none)
+                  ports after (GET /metrics; default: $${CLUSTER_ENV.metricsPort}, or none)
   -h, --help      show this help
 
 Ctrl-C (or SIGTERM) stops every process it started.
@@ -99,7 +100,7 @@ export async function runDevCommand(argv: string[]): Promise<void> {
   const source = chooseDevRedis(plan.redis);
   if (!source) {
     console.log(
-      `[dev] No Redis is configured (--redis or SOCKET_IO_CLUSTER_REDIS_URL) and redis-server is not installed:\n` +
+      `[dev] No Redis is configured (--redis or ${CLUSTER_ENV.redis}) and redis-server is not installed:\n` +
         `[dev] falling back to the in-memory default, which is a single process. Running only ${relative(process.cwd(), plan.appFile) || plan.appFile}\n` +
         `[dev] on port ${plan.port}, without io-nodes. Install Redis (e.g. apt-get install redis-server) for a real cluster.`,
     );
@@ -127,10 +128,10 @@ function makePlan(values: Record<string, string | boolean | undefined>, position
     appNodes: integerFlag("app-nodes", str("app-nodes"), 1, MAX_NODES) ?? 1,
     ioNodes: integerFlag("io-nodes", str("io-nodes"), 0, MAX_NODES) ?? 2,
     port: portFlag("port", str("port")) ?? 3000,
-    prefix: str("prefix") ?? process.env.SOCKET_IO_CLUSTER_PREFIX ?? "sioc",
-    redis: str("redis") ?? (process.env.SOCKET_IO_CLUSTER_REDIS_URL || undefined),
+    prefix: str("prefix") ?? process.env[CLUSTER_ENV.prefix] ?? CLUSTER_DEFAULTS.prefix,
+    redis: str("redis") ?? (process.env[CLUSTER_ENV.redis] || undefined),
     staticDir: staticDirFor(appFile, str("static")),
-    metricsPort: portFlag("metrics-port", str("metrics-port") ?? (process.env.SOCKET_IO_CLUSTER_METRICS_PORT || undefined)),
+    metricsPort: portFlag("metrics-port", str("metrics-port") ?? (process.env[CLUSTER_ENV.metricsPort] || undefined)),
   };
   if (plan.metricsPort === 0) throw new UsageError("--metrics-port must be a fixed port: the nodes get consecutive ports from it");
   if (plan.metricsPort !== undefined && plan.metricsPort + plan.appNodes + plan.ioNodes - 1 > 65535) {
@@ -159,12 +160,12 @@ async function assertPortsFree(plan: DevPlan): Promise<void> {
 
 function startAppNode(plan: DevPlan, i: number, redis: DevRedis | undefined, children: ChildProcesses): DevNode {
   const port = plan.port + i;
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SOCKET_IO_CLUSTER_PREFIX: plan.prefix };
-  if (redis) env.SOCKET_IO_CLUSTER_REDIS_URL = redis.url;
-  else delete env.SOCKET_IO_CLUSTER_REDIS_URL;
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), [CLUSTER_ENV.prefix]: plan.prefix };
+  if (redis) env[CLUSTER_ENV.redis] = redis.url;
+  else delete env[CLUSTER_ENV.redis];
   // each process its own metrics port (one shared value would collide)
-  if (plan.metricsPort !== undefined) env.SOCKET_IO_CLUSTER_METRICS_PORT = String(plan.metricsPort + i);
-  else delete env.SOCKET_IO_CLUSTER_METRICS_PORT;
+  if (plan.metricsPort !== undefined) env[CLUSTER_ENV.metricsPort] = String(plan.metricsPort + i);
+  else delete env[CLUSTER_ENV.metricsPort];
   const child = children.start({ name: `app-${i}`, command: process.execPath, args: [plan.appFile], env });
   // an app says nothing we could rely on: it is up once it accepts connections
   return { role: "app", name: child.name, port, child, up: false, isReady: () => canConnect("127.0.0.1", port) };

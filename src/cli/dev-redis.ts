@@ -4,6 +4,7 @@ import { findExecutable } from "./find-executable";
 import { canConnect } from "./ports";
 import { startPrivateRedis } from "./private-redis";
 import { redactUrl } from "./redact-url";
+import { withoutPrefix } from "../errors";
 import { isSentinelUrl, parseSentinelUrl } from "../transport/sentinel-url";
 import { isClusterUrlList, parseClusterUrls } from "../transport/cluster-url";
 
@@ -48,7 +49,7 @@ async function assertAnyReachable(url: string): Promise<void> {
   try {
     hosts = cluster ? (parseClusterUrls(url).nodes as typeof hosts) : (parseSentinelUrl(url).sentinels ?? []);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError(withoutPrefix((err as Error).message));
   }
   for (const { host = "localhost", port = cluster ? 6379 : 26379 } of hosts) {
     if (await canConnect(host, port, 2_000)) return;

@@ -6,8 +6,11 @@ import { parseCommandArgs, portFlag, UsageError } from "./args";
 import { withoutPrefix } from "../errors";
 import { closeOnSignal, directoryFlag, listenError, readyOrNotice, redisFlag } from "./node-command";
 import { urlHost } from "../http/listen";
+import { clientConfigUrlFor, CLUSTER_DEFAULTS, CLUSTER_ENV, FRONTEND_DEFAULTS } from "../defaults";
 
 const debug = makeDebug("cli:frontend");
+/** Where the io-node list is served without `--config-url` (the CLI sets no basePath). */
+const DEFAULT_CONFIG_URL = clientConfigUrlFor(FRONTEND_DEFAULTS.basePath);
 
 export const FRONTEND_HELP = `Usage: socket.io-cluster frontend --port PORT [options]
 
@@ -24,15 +27,15 @@ Options:
   --port PORT             port to listen on (required; 0 picks a free one)
   --host HOST             interface to bind (default: all interfaces)
   --redis URL             Redis of the cluster, e.g. redis://localhost:6379
-                          (default: $SOCKET_IO_CLUSTER_REDIS_URL; one of them is required)
+                          (default: $${CLUSTER_ENV.redis}; one of them is required)
                           behind Sentinels: redis-sentinel://HOST:PORT,HOST:PORT?name=NAME
-  --prefix PREFIX         cluster key prefix (default: $SOCKET_IO_CLUSTER_PREFIX or "sioc")
+  --prefix PREFIX         cluster key prefix (default: $${CLUSTER_ENV.prefix} or "${CLUSTER_DEFAULTS.prefix}")
   --static DIR            also serve the files of DIR (index.html at /)
-  --config-url PATH       path of the JavaScript io-node list (default: /config.js)
+  --config-url PATH       path of the JavaScript io-node list (default: ${DEFAULT_CONFIG_URL})
   --public-address H:P    address of this frontend shown on status pages (default: the bound one)
   --no-status             do not serve /status and /status.json (they show hosts and pids)
   --metrics-port PORT     serve Prometheus metrics at http://HOST:PORT/metrics
-                          (default: $SOCKET_IO_CLUSTER_METRICS_PORT, or none)
+                          (default: $${CLUSTER_ENV.metricsPort}, or none)
   -h, --help              show this help
 `;
 
@@ -68,7 +71,7 @@ export async function runFrontendCommand(argv: string[]): Promise<void> {
   if (port === undefined) throw new UsageError("--port is required");
   const redis = redisFlag(
     values.redis,
-    "a frontend needs Redis to see the cluster's nodes: pass --redis redis://host:6379 or set SOCKET_IO_CLUSTER_REDIS_URL.",
+    `a frontend needs Redis to see the cluster's nodes: pass --redis redis://host:6379 or set ${CLUSTER_ENV.redis}.`,
   );
   const configUrl = values["config-url"];
   if (configUrl !== undefined && !/^\/[^\s?#]*$/.test(configUrl)) {
@@ -106,7 +109,7 @@ export async function runFrontendCommand(argv: string[]): Promise<void> {
   const boundPort = (node.httpServer!.address() as AddressInfo).port;
   const base = `http://${urlHost(values.host)}:${boundPort}`;
   console.log(`frontend ${node.id} listening on ${base}`);
-  console.log(`  io-node list  ${base}${configUrl ?? "/config.js"}`);
+  console.log(`  io-node list  ${base}${configUrl ?? DEFAULT_CONFIG_URL}`);
   if (!values["no-status"]) console.log(`  status        ${base}/status`);
   const metrics = node.metricsAddress();
   if (metrics) console.log(`  metrics       http://${metrics}/metrics`);

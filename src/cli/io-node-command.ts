@@ -7,6 +7,7 @@ import { redactUrl } from "./redact-url";
 import { integerFlag, parseCommandArgs, portFlag, UsageError } from "./args";
 import { closeOnSignal, directoryFlag, listenError, readyOrNotice, redisFlag } from "./node-command";
 import { urlHost } from "../http/listen";
+import { CLUSTER_DEFAULTS, CLUSTER_ENV, IO_NODE_DEFAULTS } from "../defaults";
 import { createStaticHandler, RequestHandler } from "../http/static-files";
 
 const debug = makeDebug("cli:io-node");
@@ -20,21 +21,21 @@ Options:
   --port PORT                 port to listen on (required; 0 picks a free one)
   --host HOST                 interface to bind (default: all interfaces)
   --redis URL                 Redis of the cluster, e.g. redis://localhost:6379
-                              (default: $SOCKET_IO_CLUSTER_REDIS_URL; one of them is required)
+                              (default: $${CLUSTER_ENV.redis}; one of them is required)
                               behind Sentinels: redis-sentinel://HOST:PORT,HOST:PORT?name=NAME
-  --prefix PREFIX             cluster key prefix (default: $SOCKET_IO_CLUSTER_PREFIX or "sioc")
-  --path PATH                 Socket.IO path (default: /socket.io)
+  --prefix PREFIX             cluster key prefix (default: $${CLUSTER_ENV.prefix} or "${CLUSTER_DEFAULTS.prefix}")
+  --path PATH                 Socket.IO path (default: ${IO_NODE_DEFAULTS.path})
   --public-address HOST:PORT  address browsers use to reach this node (default: the bound one)
   --cors-origin ORIGIN        allow cross-origin clients from ORIGIN; repeat it for several,
                               or use * for any origin
-  --transports LIST           comma-separated, among polling,websocket (default: both)
-  --max-http-buffer-size N    largest message a client may send, in bytes (default: 1000000)
-  --ping-interval MS          Engine.IO heartbeat interval (default: 25000)
-  --ping-timeout MS           Engine.IO heartbeat timeout (default: 20000)
+  --transports LIST           comma-separated transports (default: ${IO_NODE_DEFAULTS.transports.join(",")})
+  --max-http-buffer-size N    largest message a client may send, in bytes (default: ${IO_NODE_DEFAULTS.maxHttpBufferSize})
+  --ping-interval MS          Engine.IO heartbeat interval (default: ${IO_NODE_DEFAULTS.pingInterval})
+  --ping-timeout MS           Engine.IO heartbeat timeout (default: ${IO_NODE_DEFAULTS.pingTimeout})
   --no-serve-client           do not serve the browser client at <path>/socket.io.js
   --static DIR                also serve the files of DIR (index.html at /)
   --metrics-port PORT         serve Prometheus metrics at http://HOST:PORT/metrics
-                              (default: $SOCKET_IO_CLUSTER_METRICS_PORT, or none)
+                              (default: $${CLUSTER_ENV.metricsPort}, or none)
   -h, --help                  show this help
 `;
 
@@ -55,7 +56,7 @@ const OPTIONS = {
   "metrics-port": { type: "string" },
 } as const;
 
-const TRANSPORTS = ["polling", "websocket"];
+const TRANSPORTS: readonly string[] = IO_NODE_DEFAULTS.transports;
 /** The line an io-node prints once it serves clients; `dev` waits for it. */
 export const IO_NODE_READY_LINE = /^io-node \S+ listening on http:/;
 
@@ -73,11 +74,11 @@ export async function runIoNodeCommand(argv: string[]): Promise<void> {
   if (port === undefined) throw new UsageError("--port is required");
   const redis = redisFlag(
     values.redis,
-    "an io-node needs Redis: pass --redis redis://host:6379 or set SOCKET_IO_CLUSTER_REDIS_URL.\n" +
+    `an io-node needs Redis: pass --redis redis://host:6379 or set ${CLUSTER_ENV.redis}.\n` +
       "A standalone io-node only relays connections to app-nodes through Redis; to run one process\n" +
       "without Redis, just start your app (new Server(...) then behaves as plain Socket.IO).",
   );
-  const path = values.path ?? "/socket.io";
+  const path = values.path ?? IO_NODE_DEFAULTS.path;
   if (!path.startsWith("/")) throw new UsageError(`--path must start with "/", got "${path}"`);
 
   const httpServer = createServer(values.static ? createStaticHandler(directoryFlag("static", values.static)) : notFound);

@@ -3,6 +3,7 @@ import type { Server as HttpServer } from "http";
 import { resolve } from "path";
 import { UsageError } from "./args";
 import { redactUrl } from "./redact-url";
+import { CLUSTER_ENV } from "../defaults";
 import { exitOnSignal, withTimeout } from "./shutdown";
 
 /** What the `io-node` and `frontend` commands run: a node that starts, and closes. */
@@ -19,7 +20,7 @@ const SLOW_START_NOTICE_MS = 3_000;
 
 /** The Redis URL of `--redis` or SOCKET_IO_CLUSTER_REDIS_URL; `why` explains a missing one. */
 export function redisFlag(raw: string | undefined, why: string): string {
-  const redis = raw ?? (process.env.SOCKET_IO_CLUSTER_REDIS_URL || undefined);
+  const redis = raw ?? (process.env[CLUSTER_ENV.redis] || undefined);
   if (!redis) throw new UsageError(why);
   return redis;
 }

@@ -15,48 +15,117 @@ import { sendAsset } from "./static-asset";
 import { STATUS_PAGE_CSP, statusPage } from "./status-page";
 import { statusReport, StatusReport } from "./status-report";
 import { ClusterOptionsError } from "../errors";
+import { clientConfigUrlFor, CLUSTER_ENV, FRONTEND_DEFAULTS } from "../defaults";
 
 const debug = makeDebug("frontend");
 
+/**
+ * Options of `createFrontend`: these, and the cluster's that a frontend uses (`redis`, `prefix`,
+ * `heartbeatInterval`, `nodeTimeout`, `transport`, `metricsPort`, `metrics`: {@link ClusterOptions}).
+ * Defaults: {@link FRONTEND_DEFAULTS}.
+ *
+ * @example
+ * createFrontend({ port: 8080, redis: "redis://localhost:6379", staticDir: "public", basePath: "/chat/" });
+ */
 export interface FrontendOptions extends Pick<ClusterOptions, "redis" | "prefix" | "heartbeatInterval" | "nodeTimeout" | "transport" | "metricsPort" | "metrics"> {
-  /** Serve on this HTTP(S) server (same as calling `attach(httpServer)`). */
+  /**
+   * Serve on this HTTP(S) server (same as calling `attach(httpServer)`).
+   * @default none: see `port`
+   *
+   * @example
+   * createFrontend({ httpServer: http.createServer().listen(8080), redis });
+   */
   httpServer?: HttpServer;
-  /** Or create an HTTP server listening on this port (0 picks a free one). */
+  /**
+   * Or create an HTTP server listening on this port (0 picks a free one).
+   * @default none: no server of its own (use `handler` or `attach`)
+   *
+   * @example
+   * createFrontend({ port: 8080, redis });
+   */
   port?: number;
-  /** Interface to bind when `port` is given. @default all interfaces */
+  /**
+   * Interface to bind when `port` is given.
+   * @default none: all interfaces
+   *
+   * @example
+   * createFrontend({ port: 8080, host: "127.0.0.1", redis });
+   */
   host?: string;
   /**
    * Path under which every route of the frontend lives (`<basePath>config.json`, `<basePath>status`...).
    * @default "/"
+   *
+   * @example
+   * createFrontend({ port: 8080, redis, basePath: "/cluster/" }); // /cluster/config.json
    */
   basePath?: string;
   /**
    * Path of the JavaScript list of io-nodes in the original's format
    * (`var SOCKET_SERVERS = [{"host":...,"port":...}];`), the 2011 `CLIENT_CONFIG_URL`.
-   * @default `${basePath}config.js`
+   * @default none: `${basePath}config.js`
+   *
+   * @example
+   * createFrontend({ port: 8080, redis, clientConfigUrl: "/js/servers.js" });
    */
   clientConfigUrl?: string;
-  /** Also serve the files of this directory (index.html for a directory); missing files are 404. */
+  /**
+   * Also serve the files of this directory (index.html for a directory); missing files are 404.
+   * @default none: only the frontend's own routes
+   *
+   * @example
+   * createFrontend({ port: 8080, redis, staticDir: "public" });
+   */
   staticDir?: string;
   /**
    * Serve the Socket.IO browser client at `<basePath>socket.io/socket.io.js` (and .min.js, .esm.min.js,
    * maps), so pages need no io-node to load it.
    * @default true
+   *
+   * @example
+   * createFrontend({ port: 8080, redis, serveClient: false });
    */
   serveClient?: boolean;
-  /** Serve `<basePath>status` and `<basePath>status.json` (they show hosts and pids). @default true */
+  /**
+   * Serve `<basePath>status` and `<basePath>status.json` (they show hosts and pids).
+   * @default true
+   *
+   * @example
+   * createFrontend({ port: 8080, redis, status: false });
+   */
   status?: boolean;
   /**
    * `Access-Control-Allow-Origin` of the io-node lists and the client helper, for pages served from
    * another origin; `false` sends none.
    * @default "*"
+   *
+   * @example
+   * createFrontend({ port: 8080, redis, cors: "https://app.example.com" });
    */
   cors?: string | false;
-  /** host:port where this frontend is reached, shown on status pages. @default the bound address */
+  /**
+   * host:port where this frontend is reached, shown on status pages.
+   * @default none: the bound address
+   *
+   * @example
+   * createFrontend({ port: 8080, redis, publicAddress: "www.example.com:443" });
+   */
   publicAddress?: string;
-  /** Departures of nodes kept for the status page. @default 50 */
+  /**
+   * Departures of nodes kept for the status page.
+   * @default 50
+   *
+   * @example
+   * createFrontend({ port: 8080, redis, failuresKept: 200 });
+   */
   failuresKept?: number;
-  /** ms of heartbeats over which message rates are averaged. @default 5000 */
+  /**
+   * ms of heartbeats over which message rates are averaged.
+   * @default 5000
+   *
+   * @example
+   * createFrontend({ port: 8080, redis, rateWindow: 10_000 });
+   */
   rateWindow?: number;
 }
 
@@ -113,7 +182,7 @@ export class FrontendNode {
     });
     if (!this.cluster.clustered) {
       // a private in-memory transport would show this frontend alone: say so instead of listing nothing
-      throw new ClusterOptionsError("a frontend-node needs the cluster's Redis: pass `redis` (or set SOCKET_IO_CLUSTER_REDIS_URL)");
+      throw new ClusterOptionsError(`a frontend-node needs the cluster's Redis: pass \`redis\` (or set ${CLUSTER_ENV.redis})`);
     }
     this.member = new ClusterMember(this.cluster, {
       role: "frontend",
@@ -124,7 +193,7 @@ export class FrontendNode {
     this.id = this.member.id;
     this.registry = this.member.registry;
     this.publicAddress = opts.publicAddress;
-    this.corsOrigin = opts.cors ?? "*";
+    this.corsOrigin = opts.cors ?? FRONTEND_DEFAULTS.cors;
     if (opts.staticDir !== undefined) {
       const dir = resolve(opts.staticDir);
       if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new ClusterOptionsError(`staticDir ${opts.staticDir}: not a directory`);
@@ -133,8 +202,8 @@ export class FrontendNode {
     this.addRoutes(opts);
 
     this.view = new ClusterView(this.registry, {
-      rateWindow: opts.rateWindow ?? 5000,
-      failuresKept: opts.failuresKept ?? 50,
+      rateWindow: opts.rateWindow ?? FRONTEND_DEFAULTS.rateWindow,
+      failuresKept: opts.failuresKept ?? FRONTEND_DEFAULTS.failuresKept,
       nodeTimeout: this.cluster.nodeTimeout,
     });
 
@@ -150,19 +219,19 @@ export class FrontendNode {
   }
 
   private addRoutes(opts: FrontendOptions): void {
-    const base = normalizeBasePath(opts.basePath ?? "/");
-    const configUrl = opts.clientConfigUrl ?? `${base}config.js`;
+    const base = normalizeBasePath(opts.basePath ?? FRONTEND_DEFAULTS.basePath);
+    const configUrl = opts.clientConfigUrl ?? clientConfigUrlFor(base);
     if (!configUrl.startsWith("/")) throw new ClusterOptionsError(`clientConfigUrl must start with "/", got "${configUrl}"`);
     const cors = (): Record<string, string> => (this.corsOrigin ? { "Access-Control-Allow-Origin": this.corsOrigin } : {});
 
     this.routes.set(configUrl, (req, res) => sendText(req, res, renderConfigJs(this.view.ioServers(req.method === "GET")), "text/javascript; charset=utf-8", cors()));
     this.routes.set(`${base}config.json`, (req, res) => sendText(req, res, renderConfigJson(this.view.ioServers(req.method === "GET")), "application/json; charset=utf-8", cors()));
     this.routes.set(`${base}socket.io-cluster.js`, (req, res) => sendAsset(req, res, clientHelper(), cors()));
-    if (opts.status !== false) {
+    if ((opts.status ?? FRONTEND_DEFAULTS.status) !== false) {
       this.routes.set(`${base}status`, (req, res) => sendAsset(req, res, statusPage(), { "Content-Security-Policy": STATUS_PAGE_CSP }));
       this.routes.set(`${base}status.json`, (req, res) => sendText(req, res, JSON.stringify(this.status()), "application/json; charset=utf-8"));
     }
-    if (opts.serveClient !== false) {
+    if ((opts.serveClient ?? FRONTEND_DEFAULTS.serveClient) !== false) {
       // the same files, headers and ETag as an io-node's, so pages need no io-node to load them
       for (const name of ["socket.io.js", "socket.io.min.js", "socket.io.esm.min.js", "socket.io.msgpack.min.js"]) {
         for (const file of [name, `${name}.map`]) {

@@ -17,6 +17,7 @@ import { serveClientBundle } from "../http/socket-io-client";
 import { advertisedAddress, listen } from "../http/listen";
 import { clearTimeout } from "../clock";
 import { IoNodeOptions, stripClusterOptions } from "./io-node-options";
+import { IO_NODE_DEFAULTS } from "../defaults";
 import { IoCounters, IoNodeShared, PRESENCE_WAIT_MS } from "./io-node-shared";
 import { ClientIntake } from "./client-intake";
 import { Ownership } from "./ownership";
@@ -94,7 +95,7 @@ export class IoNode extends EventEmitter {
     });
     this.id = this.member.id;
     this.registry = this.member.registry;
-    const maxPendingPackets = opts.maxPendingPackets ?? 1000;
+    const maxPendingPackets = opts.maxPendingPackets ?? IO_NODE_DEFAULTS.maxPendingPackets;
     this.publicAddress = opts.publicAddress;
     this.presence = new PresenceAnnouncer(this.cluster.transport, this.id, () => this.presentRooms());
     this.windows = new RecoveryWindows<HeldConnection>(
@@ -126,12 +127,12 @@ export class IoNode extends EventEmitter {
       closed: () => this.closed,
     };
     this.intake = new ClientIntake(shared, (hc) => this.ownership.assignOwner(hc), maxPendingPackets);
-    this.ownership = new Ownership(shared, this.intake, this.cluster, opts.pendingTimeout ?? 30_000);
+    this.ownership = new Ownership(shared, this.intake, this.cluster, opts.pendingTimeout ?? IO_NODE_DEFAULTS.pendingTimeout);
     this.writes = new ClientWrites(shared, this.intake);
 
     const { httpServer, port, host, serveClient, publicAddress, maxPendingPackets: _max, pendingTimeout, ...rest } = opts;
     const engineOpts = stripClusterOptions(rest);
-    engineOpts.path = (engineOpts.path ?? "/socket.io").replace(/\/$/, "") + "/";
+    engineOpts.path = (engineOpts.path ?? IO_NODE_DEFAULTS.path).replace(/\/$/, "") + "/";
     this.ownsHttpServer = !httpServer;
     this.httpServer =
       httpServer ??
@@ -141,7 +142,7 @@ export class IoNode extends EventEmitter {
       });
     this.engine = new EngineServer(engineOpts);
     this.engine.attach(this.httpServer, engineOpts);
-    if (serveClient !== false) serveClientBundle(this.httpServer, engineOpts.path, engineOpts.cors);
+    if ((serveClient ?? IO_NODE_DEFAULTS.serveClient) !== false) serveClientBundle(this.httpServer, engineOpts.path, engineOpts.cors);
     const listening = port === undefined ? Promise.resolve() : listen(this.httpServer, port, host);
     this.engine.on("connection", (socket: EioSocket) => this.intake.onConnection(socket));
     this.member.start(listening);

@@ -4,6 +4,7 @@ import { ClusterMetrics } from "./metrics";
 import type { MetricsSource } from "./metrics-source";
 import { MetricsServer } from "./metrics-server";
 import { ClusterOptionsError } from "../errors";
+import { CLUSTER_ENV } from "../defaults";
 
 /**
  * Where the metrics go (see `ClusterOptions.metrics`).
@@ -84,7 +85,7 @@ export class NodeMetrics {
 
 /** Metrics from the options, then `SOCKET_IO_CLUSTER_METRICS_PORT`; undefined (off) without either. */
 export function resolveMetrics(port: number | undefined, opts: MetricsOptions | undefined): NodeMetrics | undefined {
-  const raw = process.env.SOCKET_IO_CLUSTER_METRICS_PORT;
+  const raw = process.env[CLUSTER_ENV.metricsPort];
   if (port === undefined && raw !== undefined && raw !== "") port = Number(raw);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw new ClusterOptionsError(`metricsPort must be a port number from 0 to 65535, got ${String(port ?? raw)}`);

@@ -1,4 +1,5 @@
 import type { ClusterNode, ClusterOptions } from "ioredis";
+import { ClusterOptionsError } from "../errors";
 
 /**
  * A Redis Cluster given where one URL goes (`--redis`, SOCKET_IO_CLUSTER_REDIS_URL): a
@@ -23,13 +24,13 @@ export function isClusterUrlList(url: string): boolean {
  */
 export function parseClusterUrls(urls: string | string[]): { nodes: ClusterNode[]; options: ClusterOptions } {
   const list = (typeof urls === "string" ? urls.split(",") : urls).map((u) => u.trim()).filter((u) => u !== "");
-  if (list.length === 0) throw new Error("a Redis Cluster needs at least one node URL");
+  if (list.length === 0) throw new ClusterOptionsError("a Redis Cluster needs at least one node URL");
   // a bare host:port takes the scheme of the first URL
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(list[0])?.[1] ?? "redis";
   const parsed = list.map((raw) => parseNodeUrl(SCHEME.test(raw) ? raw : `${scheme}://${raw}`));
   const [first] = parsed;
   if (parsed.some((p) => p.url.protocol !== first.url.protocol)) {
-    throw new Error(`${redactClusterUrls(list.join(","))}: every node of a Redis Cluster must use the same scheme`);
+    throw new ClusterOptionsError(`${redactClusterUrls(list.join(","))}: every node of a Redis Cluster must use the same scheme`);
   }
   const redisOptions: NonNullable<ClusterOptions["redisOptions"]> = {};
   if (first.url.username) redisOptions.username = decodeURIComponent(first.url.username);
@@ -46,14 +47,14 @@ function parseNodeUrl(raw: string): { url: URL; host: string; port: number } {
   try {
     url = new URL(raw);
   } catch {
-    throw new Error(`"${redactClusterUrls(raw)}" is not a Redis node URL (redis://host:port)`);
+    throw new ClusterOptionsError(`"${redactClusterUrls(raw)}" is not a Redis node URL (redis://host:port)`);
   }
   if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
-    throw new Error(`"${redactClusterUrls(raw)}": a Redis Cluster node URL starts with redis:// or rediss://`);
+    throw new ClusterOptionsError(`"${redactClusterUrls(raw)}": a Redis Cluster node URL starts with redis:// or rediss://`);
   }
   const db = url.pathname.replace(/^\/+|\/+$/g, "");
   if (db !== "" && db !== "0") {
-    throw new Error(`"${redactClusterUrls(raw)}": Redis Cluster has only database 0, got database ${db}`);
+    throw new ClusterOptionsError(`"${redactClusterUrls(raw)}": Redis Cluster has only database 0, got database ${db}`);
   }
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1") || "127.0.0.1";
   return { url, host, port: Number(url.port) || 6379 };

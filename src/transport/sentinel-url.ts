@@ -1,4 +1,5 @@
 import type { RedisOptions } from "ioredis";
+import { ClusterOptionsError } from "../errors";
 
 /** The scheme of a Redis-behind-Sentinel URL (the form Lettuce and Spring use for the same thing). */
 const SCHEME = "redis-sentinel:";
@@ -25,7 +26,7 @@ export function isSentinelUrl(url: string): boolean {
  * // { sentinels: [{ host: "10.0.0.1", port: 26379 }, { host: "10.0.0.2", port: 26380 }], name: "mymaster", db: 2 }
  */
 export function parseSentinelUrl(url: string): RedisOptions {
-  if (!isSentinelUrl(url)) throw new Error(`not a ${SCHEME}// URL`);
+  if (!isSentinelUrl(url)) throw new ClusterOptionsError(`not a ${SCHEME}// URL`);
   const rest = url.slice(SCHEME.length).replace(/^\/\//, "");
   const [beforeQuery, query = ""] = splitOnce(rest, "?");
   const [authority, path = ""] = splitOnce(beforeQuery, "/");
@@ -36,10 +37,10 @@ export function parseSentinelUrl(url: string): RedisOptions {
     .split(",")
     .filter((h) => h !== "")
     .map((h) => parseHost(h, url));
-  if (sentinels.length === 0) throw new Error(`${redactSentinelUrl(url)}: no Sentinel host`);
+  if (sentinels.length === 0) throw new ClusterOptionsError(`${redactSentinelUrl(url)}: no Sentinel host`);
   const params = new URLSearchParams(query);
   const name = params.get("name");
-  if (!name) throw new Error(`${redactSentinelUrl(url)}: the primary's name is missing (?name=mymaster)`);
+  if (!name) throw new ClusterOptionsError(`${redactSentinelUrl(url)}: the primary's name is missing (?name=mymaster)`);
   const options: RedisOptions = { sentinels, name };
   if (userInfo !== undefined) {
     const [user, password] = splitOnce(userInfo, ":");
@@ -48,7 +49,7 @@ export function parseSentinelUrl(url: string): RedisOptions {
   }
   const db = path.replace(/\/+$/, "");
   if (db !== "") {
-    if (!/^\d+$/.test(db)) throw new Error(`${redactSentinelUrl(url)}: the database must be a number, got "${db}"`);
+    if (!/^\d+$/.test(db)) throw new ClusterOptionsError(`${redactSentinelUrl(url)}: the database must be a number, got "${db}"`);
     options.db = Number(db);
   }
   const sentinelPassword = params.get("sentinelPassword");
@@ -76,8 +77,8 @@ function splitOnce(s: string, sep: string): [string, string | undefined] {
 /** `host`, `host:port`, `[v6]` or `[v6]:port`. */
 function parseHost(raw: string, url: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d+))?$/.exec(raw);
-  if (!m) throw new Error(`${redactSentinelUrl(url)}: bad Sentinel address "${raw}"`);
+  if (!m) throw new ClusterOptionsError(`${redactSentinelUrl(url)}: bad Sentinel address "${raw}"`);
   const port = m[3] === undefined ? DEFAULT_SENTINEL_PORT : Number(m[3]);
-  if (port < 1 || port > 65535) throw new Error(`${redactSentinelUrl(url)}: bad Sentinel port in "${raw}"`);
+  if (port < 1 || port > 65535) throw new ClusterOptionsError(`${redactSentinelUrl(url)}: bad Sentinel port in "${raw}"`);
   return { host: m[1] ?? m[2], port };
 }

@@ -1,4 +1,5 @@
 import { networkInterfaces } from "os";
+import { CLUSTER_DEFAULTS } from "../../defaults";
 
 /** Where a node's link server listens and what address peers are told to use. */
 export interface LinkAddressOptions {
@@ -22,7 +23,7 @@ export interface LinkAddressOptions {
 }
 
 /** Where the link server listens unless told otherwise. */
-export const DEFAULT_LINK_HOST = "127.0.0.1";
+export const DEFAULT_LINK_HOST: string = CLUSTER_DEFAULTS.link.host;
 
 const ANY = new Set(["0.0.0.0", "::", ""]);
 
