@@ -69,10 +69,7 @@ interface DevPlan {
  */
 export async function runDevCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(argv, OPTIONS, true);
-  if (values.help) {
-    process.stdout.write(DEV_HELP);
-    return;
-  }
+  if (values.help) return void process.stdout.write(DEV_HELP);
   const plan = makePlan(values, positionals);
   debug("plan %o", plan);
 

@@ -4,9 +4,9 @@ import { debug as makeDebug } from "../log";
 import { redactUrl } from "./redact-url";
 import { parseCommandArgs, portFlag, UsageError } from "./args";
 import { withoutPrefix } from "../errors";
-import { closeOnSignal, directoryFlag, listenError, readyOrNotice, redisFlag } from "./node-command";
+import { closeOnSignal, directoryFlag, listenError, NODE_OPTIONS, nodeOptionsHelp, readyOrNotice, requiredNodeFlags } from "./node-command";
 import { urlHost } from "../http/listen";
-import { clientConfigUrlFor, CLUSTER_DEFAULTS, CLUSTER_ENV, FRONTEND_DEFAULTS } from "../defaults";
+import { clientConfigUrlFor, CLUSTER_ENV, FRONTEND_DEFAULTS } from "../defaults";
 
 const debug = makeDebug("cli:frontend");
 /** Where the io-node list is served without `--config-url` (the CLI sets no basePath). */
@@ -24,31 +24,17 @@ alive, least loaded first.
   /status                live status page of the cluster (/status.json)
 
 Options:
-  --port PORT             port to listen on (required; 0 picks a free one)
-  --host HOST             interface to bind (default: all interfaces)
-  --redis URL             Redis of the cluster, e.g. redis://localhost:6379
-                          (default: $${CLUSTER_ENV.redis}; one of them is required)
-                          behind Sentinels: redis-sentinel://HOST:PORT,HOST:PORT?name=NAME
-  --prefix PREFIX         cluster key prefix (default: $${CLUSTER_ENV.prefix} or "${CLUSTER_DEFAULTS.prefix}")
-  --static DIR            also serve the files of DIR (index.html at /)
-  --config-url PATH       path of the JavaScript io-node list (default: ${DEFAULT_CONFIG_URL})
-  --public-address H:P    address of this frontend shown on status pages (default: the bound one)
-  --no-status             do not serve /status and /status.json (they show hosts and pids)
-  --metrics-port PORT     serve Prometheus metrics at http://HOST:PORT/metrics
-                          (default: $${CLUSTER_ENV.metricsPort}, or none)
-  -h, --help              show this help
-`;
+${nodeOptionsHelp(24, [
+  ["--static DIR", "also serve the files of DIR (index.html at /)"],
+  ["--config-url PATH", `path of the JavaScript io-node list (default: ${DEFAULT_CONFIG_URL})`],
+  ["--public-address H:P", "address of this frontend shown on status pages (default: the bound one)"],
+  ["--no-status", "do not serve /status and /status.json (they show hosts and pids)"],
+])}`;
 
 const OPTIONS = {
-  port: { type: "string" },
-  host: { type: "string" },
-  redis: { type: "string" },
-  prefix: { type: "string" },
-  static: { type: "string" },
+  ...NODE_OPTIONS,
   "config-url": { type: "string" },
-  "public-address": { type: "string" },
   "no-status": { type: "boolean" },
-  "metrics-port": { type: "string" },
 } as const;
 
 /** The line a frontend prints once it serves requests (for scripts that wait for it). */
@@ -63,14 +49,9 @@ export const FRONTEND_READY_LINE = /^frontend \S+ listening on http:/;
  */
 export async function runFrontendCommand(argv: string[]): Promise<void> {
   const { values } = parseCommandArgs(argv, OPTIONS);
-  if (values.help) {
-    process.stdout.write(FRONTEND_HELP);
-    return;
-  }
-  const port = portFlag("port", values.port);
-  if (port === undefined) throw new UsageError("--port is required");
-  const redis = redisFlag(
-    values.redis,
+  if (values.help) return void process.stdout.write(FRONTEND_HELP);
+  const { port, redis } = requiredNodeFlags(
+    values,
     `a frontend needs Redis to see the cluster's nodes: pass --redis redis://host:6379 or set ${CLUSTER_ENV.redis}.`,
   );
   const configUrl = values["config-url"];

@@ -5,9 +5,9 @@ import type { IoNodeOptions } from "../io-node/io-node-options";
 import { debug as makeDebug } from "../log";
 import { redactUrl } from "./redact-url";
 import { integerFlag, parseCommandArgs, portFlag, UsageError } from "./args";
-import { closeOnSignal, directoryFlag, listenError, readyOrNotice, redisFlag } from "./node-command";
+import { closeOnSignal, directoryFlag, listenError, NODE_OPTIONS, nodeOptionsHelp, readyOrNotice, requiredNodeFlags } from "./node-command";
 import { urlHost } from "../http/listen";
-import { CLUSTER_DEFAULTS, CLUSTER_ENV, IO_NODE_DEFAULTS } from "../defaults";
+import { CLUSTER_ENV, IO_NODE_DEFAULTS } from "../defaults";
 import { createStaticHandler, RequestHandler } from "../http/static-files";
 
 const debug = makeDebug("cli:io-node");
@@ -18,42 +18,27 @@ Starts a standalone io-node: it holds Socket.IO client connections (WebSocket an
 HTTP long-polling) and relays them through Redis to the app-nodes of the cluster.
 
 Options:
-  --port PORT                 port to listen on (required; 0 picks a free one)
-  --host HOST                 interface to bind (default: all interfaces)
-  --redis URL                 Redis of the cluster, e.g. redis://localhost:6379
-                              (default: $${CLUSTER_ENV.redis}; one of them is required)
-                              behind Sentinels: redis-sentinel://HOST:PORT,HOST:PORT?name=NAME
-  --prefix PREFIX             cluster key prefix (default: $${CLUSTER_ENV.prefix} or "${CLUSTER_DEFAULTS.prefix}")
-  --path PATH                 Socket.IO path (default: ${IO_NODE_DEFAULTS.path})
-  --public-address HOST:PORT  address browsers use to reach this node (default: the bound one)
-  --cors-origin ORIGIN        allow cross-origin clients from ORIGIN; repeat it for several,
-                              or use * for any origin
-  --transports LIST           comma-separated transports (default: ${IO_NODE_DEFAULTS.transports.join(",")})
-  --max-http-buffer-size N    largest message a client may send, in bytes (default: ${IO_NODE_DEFAULTS.maxHttpBufferSize})
-  --ping-interval MS          Engine.IO heartbeat interval (default: ${IO_NODE_DEFAULTS.pingInterval})
-  --ping-timeout MS           Engine.IO heartbeat timeout (default: ${IO_NODE_DEFAULTS.pingTimeout})
-  --no-serve-client           do not serve the browser client at <path>/socket.io.js
-  --static DIR                also serve the files of DIR (index.html at /)
-  --metrics-port PORT         serve Prometheus metrics at http://HOST:PORT/metrics
-                              (default: $${CLUSTER_ENV.metricsPort}, or none)
-  -h, --help                  show this help
-`;
+${nodeOptionsHelp(28, [
+  ["--path PATH", `Socket.IO path (default: ${IO_NODE_DEFAULTS.path})`],
+  ["--public-address HOST:PORT", "address browsers use to reach this node (default: the bound one)"],
+  ["--cors-origin ORIGIN", "allow cross-origin clients from ORIGIN; repeat it for several,", "or use * for any origin"],
+  ["--transports LIST", `comma-separated transports (default: ${IO_NODE_DEFAULTS.transports.join(",")})`],
+  ["--max-http-buffer-size N", `largest message a client may send, in bytes (default: ${IO_NODE_DEFAULTS.maxHttpBufferSize})`],
+  ["--ping-interval MS", `Engine.IO heartbeat interval (default: ${IO_NODE_DEFAULTS.pingInterval})`],
+  ["--ping-timeout MS", `Engine.IO heartbeat timeout (default: ${IO_NODE_DEFAULTS.pingTimeout})`],
+  ["--no-serve-client", "do not serve the browser client at <path>/socket.io.js"],
+  ["--static DIR", "also serve the files of DIR (index.html at /)"],
+])}`;
 
 const OPTIONS = {
-  port: { type: "string" },
-  host: { type: "string" },
-  redis: { type: "string" },
-  prefix: { type: "string" },
+  ...NODE_OPTIONS,
   path: { type: "string" },
-  "public-address": { type: "string" },
   "cors-origin": { type: "string", multiple: true },
   transports: { type: "string" },
   "max-http-buffer-size": { type: "string" },
   "ping-interval": { type: "string" },
   "ping-timeout": { type: "string" },
   "no-serve-client": { type: "boolean" },
-  static: { type: "string" },
-  "metrics-port": { type: "string" },
 } as const;
 
 const TRANSPORTS: readonly string[] = IO_NODE_DEFAULTS.transports;
@@ -66,14 +51,9 @@ export const IO_NODE_READY_LINE = /^io-node \S+ listening on http:/;
  */
 export async function runIoNodeCommand(argv: string[]): Promise<void> {
   const { values } = parseCommandArgs(argv, OPTIONS);
-  if (values.help) {
-    process.stdout.write(IO_NODE_HELP);
-    return;
-  }
-  const port = portFlag("port", values.port);
-  if (port === undefined) throw new UsageError("--port is required");
-  const redis = redisFlag(
-    values.redis,
+  if (values.help) return void process.stdout.write(IO_NODE_HELP);
+  const { port, redis } = requiredNodeFlags(
+    values,
     `an io-node needs Redis: pass --redis redis://host:6379 or set ${CLUSTER_ENV.redis}.\n` +
       "A standalone io-node only relays connections to app-nodes through Redis; to run one process\n" +
       "without Redis, just start your app (new Server(...) then behaves as plain Socket.IO).",

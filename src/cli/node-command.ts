@@ -1,9 +1,9 @@
 import { statSync } from "fs";
 import type { Server as HttpServer } from "http";
 import { resolve } from "path";
-import { UsageError } from "./args";
+import { portFlag, UsageError } from "./args";
 import { redactUrl } from "./redact-url";
-import { CLUSTER_ENV } from "../defaults";
+import { CLUSTER_DEFAULTS, CLUSTER_ENV } from "../defaults";
 import { exitOnSignal, withTimeout } from "./shutdown";
 
 /** What the `io-node` and `frontend` commands run: a node that starts, and closes. */
@@ -17,6 +17,63 @@ interface RunningNode {
 const CLOSE_TIMEOUT_MS = 3_000;
 /** After this long without Redis, say what the node is waiting for instead of staying silent. */
 const SLOW_START_NOTICE_MS = 3_000;
+
+/** The flags both node commands take, for `parseCommandArgs` (each command adds its own). */
+export const NODE_OPTIONS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  redis: { type: "string" },
+  prefix: { type: "string" },
+  static: { type: "string" },
+  "public-address": { type: "string" },
+  "metrics-port": { type: "string" },
+} as const;
+
+/** A flag and the lines of what it does, as the help lists it. */
+export type HelpRow = [flag: string, ...description: string[]];
+
+/** How the help of both node commands begins: where to listen and which cluster to join. */
+const FIRST_HELP_ROWS: HelpRow[] = [
+  ["--port PORT", "port to listen on (required; 0 picks a free one)"],
+  ["--host HOST", "interface to bind (default: all interfaces)"],
+  [
+    "--redis URL",
+    "Redis of the cluster, e.g. redis://localhost:6379",
+    `(default: $${CLUSTER_ENV.redis}; one of them is required)`,
+    "behind Sentinels: redis-sentinel://HOST:PORT,HOST:PORT?name=NAME",
+  ],
+  ["--prefix PREFIX", `cluster key prefix (default: $${CLUSTER_ENV.prefix} or "${CLUSTER_DEFAULTS.prefix}")`],
+];
+
+/** How it ends. */
+const LAST_HELP_ROWS: HelpRow[] = [
+  ["--metrics-port PORT", "serve Prometheus metrics at http://HOST:PORT/metrics", `(default: $${CLUSTER_ENV.metricsPort}, or none)`],
+  ["-h, --help", "show this help"],
+];
+
+/**
+ * The options part of a node command's help: the flags both commands share around the command's
+ * own `rows`, each description starting `width` columns after the flag's.
+ *
+ * @example
+ * nodeOptionsHelp(24, [["--no-status", "do not serve /status"]]);
+ * // "  --port PORT             port to listen on (required; 0 picks a free one)\n..."
+ */
+export function nodeOptionsHelp(width: number, rows: HelpRow[]): string {
+  const indent = " ".repeat(2 + width);
+  const lines = [...FIRST_HELP_ROWS, ...rows, ...LAST_HELP_ROWS].flatMap(([flag, first, ...more]) => [
+    `  ${flag.padEnd(width)}${first}`,
+    ...more.map((line) => indent + line),
+  ]);
+  return lines.join("\n") + "\n";
+}
+
+/** The port of `--port`, which every node command requires, and its Redis URL (see {@link redisFlag}). */
+export function requiredNodeFlags(values: { port?: string; redis?: string }, noRedis: string): { port: number; redis: string } {
+  const port = portFlag("port", values.port);
+  if (port === undefined) throw new UsageError("--port is required");
+  return { port, redis: redisFlag(values.redis, noRedis) };
+}
 
 /** The Redis URL of `--redis` or SOCKET_IO_CLUSTER_REDIS_URL; `why` explains a missing one. */
 export function redisFlag(raw: string | undefined, why: string): string {
