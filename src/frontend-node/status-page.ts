@@ -141,6 +141,19 @@ function fillTable(id, rows, render) {
   empty.hidden = rows.length !== 0;
 }
 
+/** The io-node or app-node table: each node's connections as a bar, against the most any has. */
+function connectionTable(id, nodes) {
+  var max = Math.max.apply(null, [0].concat(nodes.map(function (n) { return n.connections; })));
+  fillTable(id, nodes, function (tr, n) {
+    nodeCell(tr, n.id, n.address, false, n.metrics);
+    barCell(tr, n.connections, max);
+    cell(tr, rate(n.messagesPerSecond), "num");
+    hostCell(tr, n);
+    cell(tr, duration(n.uptime), "num");
+    beatCell(tr, n.lastHeartbeat);
+  });
+}
+
 function draw(r) {
   report = r;
   var t = r.totals;
@@ -157,24 +170,8 @@ function draw(r) {
   document.getElementById("n-frontend").textContent = t.frontend.nodes;
   document.getElementById("n-fail").textContent = r.failures.length;
 
-  var maxIo = Math.max.apply(null, [0].concat(r.nodes.io.map(function (n) { return n.connections; })));
-  fillTable("io", r.nodes.io, function (tr, n) {
-    nodeCell(tr, n.id, n.address, false, n.metrics);
-    barCell(tr, n.connections, maxIo);
-    cell(tr, rate(n.messagesPerSecond), "num");
-    hostCell(tr, n);
-    cell(tr, duration(n.uptime), "num");
-    beatCell(tr, n.lastHeartbeat);
-  });
-  var maxApp = Math.max.apply(null, [0].concat(r.nodes.app.map(function (n) { return n.connections; })));
-  fillTable("app", r.nodes.app, function (tr, n) {
-    nodeCell(tr, n.id, n.address, false, n.metrics);
-    barCell(tr, n.connections, maxApp);
-    cell(tr, rate(n.messagesPerSecond), "num");
-    hostCell(tr, n);
-    cell(tr, duration(n.uptime), "num");
-    beatCell(tr, n.lastHeartbeat);
-  });
+  connectionTable("io", r.nodes.io);
+  connectionTable("app", r.nodes.app);
   fillTable("frontend", r.nodes.frontend, function (tr, n) {
     nodeCell(tr, n.id, n.address, n.id === r.frontend.id, n.metrics);
     cell(tr, "");
