@@ -4,7 +4,7 @@ import { Server } from "../app-node/server";
 import { warn } from "../log";
 import { engineConnectionOf } from "../socketio-shim";
 import { clusterOptionsFrom, LegacyConfig } from "./config";
-import { AppMessageBody, decodeMessage, encodeMessage, IoMessageBody, Recipient, RecipientType, TO_APP_NODES, TO_IO_NODES } from "./messages";
+import { AppMessageBody, decodeMessage, encodeMessage, IoMessageBody, MessageBuilder, Recipient, RecipientType, TO_APP_NODES, TO_IO_NODES } from "./messages";
 
 /**
  * The original's lower-level app-node: events per message type (`connection`, `message`,
@@ -121,38 +121,15 @@ function channelName(data: unknown): string {
  * // a custom type reaches io-nodes only, as "app setUserId"
  * app.createMessage({ userId: 42 }).setType("setUserId").forClient(sessionId).send();
  */
-export class AppMessage {
-  private type = "publish";
+export class AppMessage extends MessageBuilder {
   private readonly recipients: Recipient[] = [];
   private readonly exceptions: string[] = [];
 
   constructor(
     private readonly server: AppServer,
-    private data?: unknown,
-  ) {}
-
-  /**
-   * Sets the type: `publish` (the default) reaches clients, `subscribe-to-channel` and
-   * `unsubscribe-from-channel` (data: the channel) change the channels of the client recipients;
-   * every type, custom ones too, reaches io-nodes as `app <type>`.
-   *
-   * @example
-   * app.createMessage().setType("subscribe-to-channel").setData("vip").forClient(sessionId).send();
-   */
-  setType(type: string): this {
-    this.type = type;
-    return this;
-  }
-
-  /**
-   * Sets what the message carries (what `createMessage(data)` was given).
-   *
-   * @example
-   * app.createMessage().setData({ text: "hi" }).forChannel("room-1").send();
-   */
-  setData(data: unknown): this {
-    this.data = data;
-    return this;
+    data?: unknown,
+  ) {
+    super("publish", data);
   }
 
   /**

@@ -4,7 +4,7 @@ import { IoNode } from "../io-node/io-node";
 import type { IoNodeOptions } from "../io-node/io-node-options";
 import { warn } from "../log";
 import { clusterOptionsFrom, LegacyConfig } from "./config";
-import { AppMessageBody, decodeMessage, encodeMessage, IoMessageBody, TO_APP_NODES, TO_IO_NODES } from "./messages";
+import { AppMessageBody, decodeMessage, encodeMessage, IoMessageBody, MessageBuilder, TO_APP_NODES, TO_IO_NODES } from "./messages";
 
 /** A client as the original's io-node saw it; custom fields set by the application stay on it. */
 export interface LegacyIoClient {
@@ -121,14 +121,14 @@ export class LegacyIoServer extends EventEmitter {
  * ioNode.server.createMessage(client, { puzzleId: 3 }).setType("join-puzzle").send();
  * app.on("join-puzzle", (message) => console.log(message.client.sessionId, message.data.puzzleId));
  */
-export class IoMessage {
-  private type = "message";
-
+export class IoMessage extends MessageBuilder {
   constructor(
     private readonly server: LegacyIoServer,
     private client?: LegacyIoClient,
-    private data?: unknown,
-  ) {}
+    data?: unknown,
+  ) {
+    super("message", data);
+  }
 
   /**
    * Sets the client the message is about: the app-node that owns its socket handles it.
@@ -139,28 +139,6 @@ export class IoMessage {
    */
   setClient(client: LegacyIoClient): this {
     this.client = client;
-    return this;
-  }
-
-  /**
-   * Sets what the message carries.
-   *
-   * @example
-   * ioNode.server.createMessage(client).setType("score").setData({ points: 10 }).send();
-   */
-  setData(data: unknown): this {
-    this.data = data;
-    return this;
-  }
-
-  /**
-   * Sets the type, the event app-nodes emit the message as (`message` unless set).
-   *
-   * @example
-   * ioNode.server.createMessage(client, { n: 2 }).setType("pong").send();
-   */
-  setType(type: string): this {
-    this.type = type;
     return this;
   }
 

@@ -31,6 +31,44 @@ export const TO_IO_NODES = CHANNELS.legacyToIoNodes;
 /** Channel on which io-nodes send custom messages to app-nodes. */
 export const TO_APP_NODES = CHANNELS.legacyToAppNodes;
 
+/**
+ * What the original's two message builders, `AppMessage` and `IoMessage`, share: a
+ * type (each builder has its own default and meaning) and the data, set in a chain before `send()`.
+ *
+ * @example
+ * app.createMessage().setType("subscribe-to-channel").setData("vip").forClient(sessionId).send();
+ */
+export abstract class MessageBuilder {
+  protected constructor(
+    protected type: string,
+    protected data: unknown,
+  ) {}
+
+  /**
+   * Sets the type: what it does is the builder's (see `AppMessage` and `IoMessage`).
+   *
+   * @example
+   * app.createMessage({ userId: 42 }).setType("setUserId").forClient(sessionId).send();
+   * ioNode.server.createMessage(client, { n: 2 }).setType("pong").send();
+   */
+  setType(type: string): this {
+    this.type = type;
+    return this;
+  }
+
+  /**
+   * Sets what the message carries.
+   *
+   * @example
+   * app.createMessage().setData({ text: "hi" }).forChannel("room-1").send();
+   * ioNode.server.createMessage(client).setType("score").setData({ points: 10 }).send();
+   */
+  setData(data: unknown): this {
+    this.data = data;
+    return this;
+  }
+}
+
 export function encodeMessage(body: AppMessageBody | IoMessageBody): Buffer {
   return Buffer.from(JSON.stringify(body));
 }
