@@ -110,10 +110,7 @@ export class AppNode implements FanOut {
 
   private link(ioNodeId: string): IoLink {
     let link = this.links.get(ioNodeId);
-    if (!link) {
-      link = new RemoteIoLink(this.cluster.transport, this.id, ioNodeId);
-      this.links.set(ioNodeId, link);
-    }
+    if (!link) this.links.set(ioNodeId, (link = new RemoteIoLink(this.cluster.transport, this.id, ioNodeId)));
     return link;
   }
 

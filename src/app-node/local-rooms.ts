@@ -28,25 +28,14 @@ export class LocalRooms {
     this.joined(sid, rooms);
   }
 
+  /** The socket joined `rooms`. */
   joined(sid: string, rooms: Iterable<string>): void {
-    const conn = this.sockets.get(sid);
-    if (!conn) return;
-    for (const room of rooms) {
-      if (room === sid) continue;
-      let counts = this.byRoom.get(room);
-      if (!counts) this.byRoom.set(room, (counts = new Map()));
-      bump(counts, conn.ioNodeId, 1);
-    }
+    this.count(sid, rooms, 1);
   }
 
+  /** The socket left `rooms`. */
   left(sid: string, rooms: Iterable<string>): void {
-    const conn = this.sockets.get(sid);
-    if (!conn) return;
-    for (const room of rooms) {
-      if (room === sid) continue;
-      const counts = this.byRoom.get(room);
-      if (counts && bump(counts, conn.ioNodeId, -1) && counts.size === 0) this.byRoom.delete(room);
-    }
+    this.count(sid, rooms, -1);
   }
 
   /** The socket left the namespace. */
@@ -56,6 +45,19 @@ export class LocalRooms {
     this.left(sid, rooms);
     bump(this.byIoNode, conn.ioNodeId, -1);
     this.sockets.delete(sid);
+  }
+
+  /** Adds `by` to the count of the socket's io-node in each of `rooms` but its own, dropping a room at zero. */
+  private count(sid: string, rooms: Iterable<string>, by: 1 | -1): void {
+    const conn = this.sockets.get(sid);
+    if (!conn) return;
+    for (const room of rooms) {
+      if (room === sid) continue;
+      let counts = this.byRoom.get(room);
+      if (!counts) this.byRoom.set(room, (counts = new Map()));
+      bump(counts, conn.ioNodeId, by);
+      if (counts.size === 0) this.byRoom.delete(room);
+    }
   }
 
   /** Adds the io-nodes holding this app-node's members of `rooms` (or of the namespace) to `into`. */
@@ -73,12 +75,11 @@ export class LocalRooms {
   }
 }
 
-/** Adds `by` to a count, deleting it at zero; returns whether the key was there. */
-function bump(counts: Map<string, number>, key: string, by: number): boolean {
+/** Adds `by` to a count, deleting it at zero (a missing count stays missing when lowered). */
+function bump(counts: Map<string, number>, key: string, by: number): void {
   const n = counts.get(key);
-  if (n === undefined && by < 0) return false;
+  if (n === undefined && by < 0) return;
   const next = (n ?? 0) + by;
   if (next <= 0) counts.delete(key);
   else counts.set(key, next);
-  return true;
 }

@@ -256,10 +256,7 @@ export class IoNode extends EventEmitter {
 
   private link(appId: string): AppLink {
     let link = this.links.get(appId);
-    if (!link) {
-      link = new RemoteAppLink(this.cluster.transport, this.id, appId);
-      this.links.set(appId, link);
-    }
+    if (!link) this.links.set(appId, (link = new RemoteAppLink(this.cluster.transport, this.id, appId)));
     return link;
   }
 
