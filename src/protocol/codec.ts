@@ -51,69 +51,57 @@ export function decodeBatch(buf: Buffer): Batch {
 
 function writeFrame(w: Writer, frame: Frame): void {
   w.u8(frame.type);
+  // every frame has the connId slot, as readFrame expects; frames not about one connection leave it empty
+  w.str8("connId" in frame ? frame.connId : "");
   switch (frame.type) {
     case FrameType.OPEN:
-      w.str8(frame.connId);
       w.str32(JSON.stringify(compactHandshake(frame.handshake)));
       break;
     case FrameType.DATA:
-      w.str8(frame.connId);
       w.payload(frame.data, 0);
       break;
     case FrameType.WRITE:
-      w.str8(frame.connId);
       w.payload(frame.data, (frame.compress ? FLAG_COMPRESS : 0) | (frame.volatile ? FLAG_VOLATILE : 0));
       break;
     case FrameType.CLOSE:
-      w.str8(frame.connId);
       w.str32(frame.reason);
       w.u8(frame.description ? (frame.description.error ? 2 : 1) : 0);
       w.str32(frame.description?.message ?? "");
       break;
     case FrameType.UPGRADE:
-      w.str8(frame.connId);
       w.str8(frame.transport);
       w.u8(frame.done ? 1 : 0);
       break;
     case FrameType.DISCONNECT:
-      w.str8(frame.connId);
       w.u8(frame.discard ? 1 : 0);
       break;
     case FrameType.REVOKE:
     case FrameType.RELEASE:
-      w.str8(frame.connId);
       break;
     case FrameType.RELEASED:
-      w.str8(frame.connId);
       w.u8(frame.released ? 1 : 0);
       break;
     case FrameType.RECEIPT:
-      w.str8("");
       w.u32(frame.epoch);
       w.u32(frame.seq);
       break;
     case FrameType.CLIENT_INFO:
-      w.str8(frame.connId);
       w.str32(JSON.stringify(frame.info));
       break;
     case FrameType.EPOCH_CHECK:
-      w.str8("");
       w.u32(frame.epoch);
       break;
     case FrameType.EPOCH_STATUS:
-      w.str8("");
       w.u32(frame.epoch);
       w.u8(frame.current ? 1 : 0);
       break;
     case FrameType.ROOMS:
-      w.str8(frame.connId);
       w.str32(frame.nsp);
       w.str32(frame.sid);
       w.u8(frame.op);
       w.list(frame.rooms);
       break;
     case FrameType.BROADCAST:
-      w.str8("");
       w.str32(frame.nsp);
       w.list(frame.rooms);
       w.list(frame.except);
