@@ -4,6 +4,7 @@ import type { IoNode, ServerOptions } from "../src";
 import { planMoves, OwnedConnections } from "../src/io-node/rebalance-plan";
 import { Rebalancer } from "../src/io-node/rebalancer";
 import { resolveClusterOptions } from "../src/options";
+import { FrameType } from "../src/protocol/frame";
 import { aliveApps, ClientSocket, FAST, startCluster, times, track, waitFor, waitForPeers } from "./helpers";
 
 function owned(entries: Array<[string, number, number?]>): Map<string, OwnedConnections> {
@@ -252,5 +253,17 @@ describe("load rebalancing (io-node, real Redis)", function () {
     expect(fx.apps[0].engine.clientsCount).to.equal(N);
     expect(second.engine.clientsCount).to.equal(0);
     expect(moved).to.deep.equal([]);
+  });
+
+  it("runs the handlers of client packets that came just before the RELEASE of their connection", async () => {
+    // Socket.IO hands an event to its listeners a tick after the packet; a release in between used
+    // to disconnect the socket first, and the event was dropped unhandled (and unacked)
+    const { fx, ioNode, clients } = await loadedCluster(1);
+    const app = (fx.apps[0] as unknown as { runtime: { appNode: { handleFrame(from: string, frame: unknown): void } } }).runtime.appNode;
+    const connId = clients[0].io.engine.id;
+    app.handleFrame(ioNode.id, { type: FrameType.DATA, connId, data: '2["tick","before-release"]' });
+    app.handleFrame(ioNode.id, { type: FrameType.RELEASE, connId });
+    await waitFor(() => fx.apps[0].engine.clientsCount === 0, 5_000, "the connection to be released");
+    expect(handled.get("before-release"), "the event that came before the RELEASE").to.equal(1);
   });
 });

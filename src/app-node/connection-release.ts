@@ -1,4 +1,5 @@
 import type { Server as SocketIOServer } from "socket.io";
+import { setImmediate } from "../clock";
 import { debug as makeDebug, warn } from "../log";
 import { namespacesOf, serverOptions } from "../socketio-shim";
 import type { RelayConnection } from "./relay-connection";
@@ -42,6 +43,11 @@ export class ConnectionRelease {
    */
   async release(conn: RelayConnection): Promise<boolean> {
     if (conn.readyState !== "open" || !this.recoverable()) return false;
+    // Socket.IO hands an event to its listeners on the next tick (Socket#dispatch) and drops it if
+    // the socket is disconnected by then: the client's packets that came before the RELEASE frame,
+    // in its batch or the ones before, must reach their handlers (and their acks the client) first
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (conn.readyState !== "open") return false;
     conn._onClose("transport close", { message: "connection moved to another app-node", error: false });
     const stored = await Promise.all(this.adapters().map((adapter) => adapter.sessionsPersisted!()));
     if (!stored.every(Boolean)) warn("release-session", `connection ${conn.id}: a session could not be stored before its move`);
