@@ -199,6 +199,18 @@ describe("broadcasts fanned out on io-nodes", function () {
     expect(staying.client.connected).to.equal(true);
   });
 
+  it("a broadcast made just before handOver() reaches the other app-nodes' clients (recovery on)", async () => {
+    // with recovery a broadcast first waits for its log offset; a hand-over meanwhile used to drop it
+    const fx = await startCluster({ setup, serverOptions: { connectionStateRecovery: {} } });
+    let other = await place(fx, 0);
+    if (other.app !== 1) other = await place(fx, 0);
+    expect(other.app, "a client owned by app-node 1").to.equal(1);
+    const lastWords = once(other.client, "last-words");
+    fx.apps[0].emit("last-words", "bye");
+    await fx.apps[0].handOver();
+    expect((await lastWords)[0]).to.equal("bye");
+  });
+
   it("without recovery, a re-homed connection's new socket is in no old room", async () => {
     const fx = await startCluster({ setup });
     const first = await place(fx, 0);

@@ -46,6 +46,8 @@ export class AppNode implements FanOut {
   private closed = false;
   /** Set by `leave()`: batches are neither processed nor receipted, so io-nodes replay them elsewhere. */
   private leaving = false;
+  /** Set by `leave()` once this node's last writes went out: broadcasts are dropped from then on. */
+  private linksClosed = false;
   /** Lets connections go to another app-node when an io-node rebalances; set by the Server. */
   releaser?: ConnectionRelease;
 
@@ -104,7 +106,7 @@ export class AppNode implements FanOut {
   }
 
   broadcastTo(ioNodeId: string, frame: BroadcastFrame): void {
-    if (this.leaving) return;
+    if (this.linksClosed) return;
     this.link(ioNodeId).broadcast(frame);
   }
 
@@ -223,6 +225,11 @@ export class AppNode implements FanOut {
   async leave(): Promise<void> {
     await this.member.settled();
     this.leaving = true;
+    // a broadcast still waiting for its recovery-log offset (and the writes queued behind it) was
+    // made by a handler that ran here: it goes out before the links close, or it is lost for the
+    // clients that moved to another app-node before it was logged
+    await this.engine._written(this.cluster.requestsTimeout);
+    this.linksClosed = true;
     for (const link of this.links.values()) if (link instanceof RemoteIoLink) link.close();
     await this.registry.stop();
     await this.close();

@@ -1,5 +1,6 @@
 import { EventEmitter } from "events";
 import type { Server as EngineServer } from "engine.io";
+import { clearTimeout, setTimeout } from "../clock";
 import { debug as makeDebug, warn } from "../log";
 import { Handshake } from "../protocol/frame";
 import { IoLink } from "./io-link";
@@ -115,6 +116,8 @@ export class RelayEngine extends EventEmitter {
    */
   private readonly outbox: Array<{ run?: () => void }> = [];
   private draining = false;
+  /** Callers of {@link _written} waiting for the outbox to empty. */
+  private emptied: Array<() => void> = [];
 
   /**
    * Reserves the current place in the write order; the returned function fills it, and what was
@@ -139,6 +142,24 @@ export class RelayEngine extends EventEmitter {
     this.outbox.push({ run: write });
   }
 
+  /**
+   * Resolves once every reserved place is filled and what waited behind it went out, or after
+   * `timeoutMs` (a log append that never answers must not hold a leaving node forever). @internal
+   */
+  _written(timeoutMs: number): Promise<void> {
+    if (this.outbox.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        warn("leave-writes", `app-node writes still waiting for their broadcast's log offset after ${timeoutMs} ms; leaving without them`);
+        resolve();
+      }, timeoutMs);
+      this.emptied.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   private drain(): void {
     if (this.draining) return;
     this.draining = true;
@@ -147,6 +168,7 @@ export class RelayEngine extends EventEmitter {
     } finally {
       this.draining = false;
     }
+    if (this.outbox.length === 0 && this.emptied.length > 0) for (const done of this.emptied.splice(0)) done();
   }
 
   /**
