@@ -205,6 +205,7 @@ describe("broadcasts fanned out on io-nodes", function () {
     let other = await place(fx, 0);
     if (other.app !== 1) other = await place(fx, 0);
     expect(other.app, "a client owned by app-node 1").to.equal(1);
+    await waitFor(() => fanOutTargets(fx.apps[0], []).length === 1, 5_000, "app-node 0 to know io-node 0 holds clients");
     const lastWords = once(other.client, "last-words");
     fx.apps[0].emit("last-words", "bye");
     await fx.apps[0].handOver();
