@@ -41,6 +41,7 @@ const FIRST_HELP_ROWS: HelpRow[] = [
     "Redis of the cluster, e.g. redis://localhost:6379",
     `(default: $${CLUSTER_ENV.redis}; one of them is required)`,
     "behind Sentinels: redis-sentinel://HOST:PORT,HOST:PORT?name=NAME",
+    "Redis Cluster: node URLs separated by commas, redis://A:7000,redis://B:7001",
   ],
   ["--prefix PREFIX", `cluster key prefix (default: $${CLUSTER_ENV.prefix} or "${CLUSTER_DEFAULTS.prefix}")`],
 ];

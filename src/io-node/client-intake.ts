@@ -4,7 +4,7 @@ import type { CloseDescription, Payload } from "../protocol/frame";
 import { packetJsonBody, packetNamespace, packetType, SioType } from "../protocol/socketio-peek";
 import { describePacket, tracePacketIo } from "../protocol/packet-trace";
 import { clearTimeout } from "../clock";
-import type { AppLink } from "./app-link";
+import { AppLink, LocalAppLink } from "./app-link";
 import { HeldConnection, JoinedNamespace } from "./held-connection";
 import { IoNodeShared, PRESENCE_WAIT_MS } from "./io-node-shared";
 
@@ -174,9 +174,9 @@ export class ClientIntake {
 const HELD = Symbol("held connection");
 type HeldSocket = EioSocket & { [HELD]: HeldConnection };
 
-/** For traces: a co-located app-node's link (epoch 0) is a function call, no batch. */
+/** For traces: a co-located app-node's link is a function call, no batch. */
 function inProcess(link: AppLink): string {
-  return link.epoch === 0 ? " (in process)" : "";
+  return link instanceof LocalAppLink ? " (in process)" : "";
 }
 
 /** Engine.IO's close description, in a form that crosses the relay (an Error stays an Error). */

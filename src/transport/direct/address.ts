@@ -24,6 +24,8 @@ export interface LinkAddressOptions {
 
 /** Where the link server listens unless told otherwise. */
 export const DEFAULT_LINK_HOST: string = CLUSTER_DEFAULTS.link.host;
+/** Its port unless told otherwise (0: a free one). */
+export const DEFAULT_LINK_PORT: number = CLUSTER_DEFAULTS.link.port;
 
 const ANY = new Set(["0.0.0.0", "::", ""]);
 

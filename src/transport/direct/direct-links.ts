@@ -2,7 +2,7 @@ import type { RedisClient } from "../redis-client";
 import type { RedisKeys } from "../keys";
 import { randomBytes } from "crypto";
 import { debug as makeDebug, warn } from "../../log";
-import { advertisedHost, DEFAULT_LINK_HOST, formatAddress, LinkAddressOptions, parseAddress } from "./address";
+import { advertisedHost, DEFAULT_LINK_HOST, DEFAULT_LINK_PORT, formatAddress, LinkAddressOptions, parseAddress } from "./address";
 import { LinkServer } from "./link-server";
 import { PeerLink, PeerLinkContext } from "./peer-link";
 import { InboxSequencer } from "./sequencer";
@@ -159,10 +159,10 @@ export class DirectLinks {
       if (!secret || this.closed) return null;
       const server = new LinkServer(secret, this.sequencers, this.stats);
       try {
-        const port = await server.listen(this.opts.host ?? DEFAULT_LINK_HOST, this.opts.port ?? 0);
+        const port = await server.listen(this.opts.host ?? DEFAULT_LINK_HOST, this.opts.port ?? DEFAULT_LINK_PORT);
         return { server, address: formatAddress(advertisedHost(this.opts), port) };
       } catch (err) {
-        warn("link-listen", `direct links off: cannot listen on ${this.opts.host ?? DEFAULT_LINK_HOST}:${this.opts.port ?? 0}: ${(err as Error).message}`);
+        warn("link-listen", `direct links off: cannot listen on ${this.opts.host ?? DEFAULT_LINK_HOST}:${this.opts.port ?? DEFAULT_LINK_PORT}: ${(err as Error).message}`);
         await server.close();
         return null;
       }
