@@ -240,7 +240,7 @@ export class Server<
   /**
    * Leaves the cluster at once without closing any connection: the io-nodes hand the connections
    * this app-node owns to the other app-nodes (restoring their sessions with
-   * `connectionStateRecovery`), and what it had not acknowledged is replayed there. Broadcasts
+   * `connectionStateRecovery`), and what it had sent no receipt for is replayed there. Broadcasts
    * still waiting for their recovery-log offset go out first (for at most `requestsTimeout`, when
    * Redis does not answer). Use it to stop
    * an app-node for a deploy; the process should exit afterwards. Connections held by a co-located

@@ -163,7 +163,7 @@ export class IoNode extends EventEmitter {
 
   /**
    * Client packets replayed to a connection's new owner after its app-node died without
-   * acknowledging them. The dead node may have handled some: each is a possible duplicate, so
+   * sending a receipt for them. The dead node may have handled some: each is a possible duplicate, so
    * watch it where a handler must not run twice.
    *
    * @example

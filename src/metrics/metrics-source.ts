@@ -11,7 +11,7 @@ export interface MetricsSample {
   packetsOut?: number;
   bytesIn?: number;
   bytesOut?: number;
-  /** io-nodes: relay batches sent and not yet acknowledged by their app-node. */
+  /** io-nodes: relay batches sent that no receipt of their app-node covers yet. */
   queueDepth?: number;
   /** io-nodes: client packets replayed to a new owner. */
   replayed?: number;

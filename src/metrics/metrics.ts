@@ -15,7 +15,7 @@ type Figure = [name: string, help: string, read: Read];
 /** Levels: set to what each node reports when the registry is scraped. */
 const GAUGES: readonly Figure[] = [
   ["connections", "Client connections held (io-node), owned (app-node) or HTTP requests in flight (frontend).", (s) => s.connections],
-  ["relay_queue_depth", "Relay batches sent and not yet acknowledged by their app-node, kept for replay.", (s) => s.queueDepth],
+  ["relay_queue_depth", "Relay batches sent that no receipt of their app-node covers yet, kept for replay.", (s) => s.queueDepth],
 ];
 
 /** Totals: each node's own counters, of the node itself, of its transport and of its direct links. */
@@ -24,7 +24,7 @@ const COUNTERS: readonly Figure[] = [
   ["packets_sent_total", "Engine.IO packets written to clients (broadcasts count once per member).", (s) => s.packetsOut],
   ["bytes_received_total", "Size of the packets received from clients (characters of text packets, bytes of binary ones).", (s) => s.bytesIn],
   ["bytes_sent_total", "Size of the packets written to clients (characters of text packets, bytes of binary ones).", (s) => s.bytesOut],
-  ["relay_replayed_packets_total", "Client packets replayed to a new owner after their app-node died without acknowledging them.", (s) => s.replayed],
+  ["relay_replayed_packets_total", "Client packets replayed to a new owner after their app-node died before sending a receipt for them.", (s) => s.replayed],
   ["relay_duplicate_batches_total", "Batches dropped by an app-node as processed already.", (s) => s.duplicates],
   ["rehomed_connections_total", "Connections handed to another app-node, after a death or by rebalancing.", (s) => s.rehomed],
   ["recovered_sessions_total", "Sessions restored on a new app-node with their socket id, rooms and data.", (s) => s.recovered],
