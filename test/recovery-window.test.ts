@@ -1,11 +1,12 @@
 import { expect } from "chai";
 import type { Server } from "../src";
 import type { Transport } from "../src/transport/transport";
-import { BroadcastFlag, Payload, RoomOp } from "../src/protocol/frame";
+import { BroadcastFlag, FrameType, Payload, RoomOp } from "../src/protocol/frame";
 import { EVERY_ROOM } from "../src/protocol/presence";
 import { compareOffsets, RecoveryWindows, WindowOwner } from "../src/io-node/recovery-window";
 import { Membership, RoomIndex } from "../src/io-node/room-index";
 import { ClientSocket, once, startCluster, waitFor } from "./helpers";
+import { ioNodeAlone, rawClient, sendAll } from "./helpers/io-node-alone";
 
 /** A connection as the windows see it, with what was written to it. */
 class FakeConn implements WindowOwner {
@@ -112,6 +113,39 @@ describe("recovery windows (io-node)", () => {
     for (let i = 0; i < 3; i++) w.keep("/", "app-2", [], [], 0, `2-${i}`, [`2["x","2-${i}"]`]);
     expect(overflowed).to.deep.equal([busy]);
     expect(w.restoring("/")).to.equal(false);
+  });
+});
+
+describe("a restored session's missed packets (io-node over the memory transport)", () => {
+  it("are written once: the live copy of a broadcast the owner already sent as missed, coming after the reply, is dropped; other broadcasts are not", async () => {
+    const { node, appNode, linkFrom } = await ioNodeAlone();
+    const frames = await appNode("app-x");
+    const { ws, sid } = await rawClient(node);
+    const received: string[] = [];
+    ws.on("message", (m: Buffer) => received.push(m.toString()));
+    await sendAll(node, sid, ws, ['0{"pid":"p1","offset":"100-0"}']);
+    await waitFor(() => frames.some((f) => f.type === FrameType.DATA && f.data === '0{"pid":"p1","offset":"100-0"}'), { what: "the CONNECT at the owner" });
+    const send = linkFrom("app-x");
+    // what Socket.IO's recovered Socket writes: its rooms, the missed packets, then the CONNECT reply
+    send(
+      { type: FrameType.ROOMS, connId: sid, nsp: "/", sid: "s1", op: RoomOp.JOIN, rooms: ["s1", "stream"] },
+      { type: FrameType.WRITE, connId: sid, data: '2["tick",21,"100-1"]', compress: true, volatile: false },
+      { type: FrameType.WRITE, connId: sid, data: '0{"sid":"s1","pid":"p1"}', compress: true, volatile: false },
+    );
+    await waitFor(() => received.includes('40{"sid":"s1","pid":"p1"}'), { what: "the CONNECT reply at the client" });
+    // the broadcasting app-node's frames, late: tick 21 was logged before the owner's read
+    send(
+      { type: FrameType.BROADCAST, nsp: "/", rooms: ["stream"], except: [], flags: 0, offset: "100-1", data: ['2["tick",21,"100-1"]'] },
+      { type: FrameType.BROADCAST, nsp: "/", rooms: ["stream"], except: [], flags: 0, offset: "99-7", data: ['2["older, never sent","99-7"]'] },
+      { type: FrameType.BROADCAST, nsp: "/", rooms: ["stream"], except: [], flags: 0, offset: "100-2", data: ['2["tick",22,"100-2"]'] },
+    );
+    await waitFor(() => received.includes('42["tick",22,"100-2"]'), { what: "tick 22 at the client" });
+    expect(received.filter((m) => m.startsWith("4"))).to.deep.equal([
+      '42["tick",21,"100-1"]',
+      '40{"sid":"s1","pid":"p1"}',
+      '42["older, never sent","99-7"]',
+      '42["tick",22,"100-2"]',
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { BroadcastFlag, Payload } from "../protocol/frame";
 import { attachmentCount, packetJsonBody, packetNamespace, packetType, SioType, trailingOffset } from "../protocol/socketio-peek";
 import type { ClientIntake } from "./client-intake";
+import { wasReplayed } from "./recovery-window";
 import type { HeldConnection } from "./held-connection";
 import type { IoNodeShared } from "./io-node-shared";
 import { websocketFrame } from "../socketio-shim";
@@ -34,7 +35,7 @@ export class ClientWrites {
         const forward = this.onNamespaceReply(hc, type, data);
         if (forward) this.write(hc, data, compress, volatile, options);
         // the broadcasts kept while the session was restored follow the reply
-        if (window) this.node.windows.close(hc, window, data);
+        if (window && joined) joined.replayed = this.node.windows.close(hc, window, data);
         return;
       }
       if ((type === SioType.EVENT || type === SioType.BINARY_EVENT) && hc.namespaces.size > 0) {
@@ -106,6 +107,7 @@ export class ClientWrites {
       if (offset || restoring) {
         const joined = hc.namespaces.get(nsp);
         if (joined?.recovery) return;
+        if (offset && joined?.replayed && wasReplayed(joined, offset)) return;
         if (offset && joined?.pid) joined.offset = offset;
       }
       if (single !== undefined && !options.wsPreEncodedFrame && hc.socket.transport.name === "websocket") {

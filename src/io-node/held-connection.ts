@@ -1,7 +1,7 @@
 import type { Socket as EioSocket } from "engine.io";
 import { Handshake, Payload } from "../protocol/frame";
 import type { Membership, RoomMember } from "./room-index";
-import type { RecoveryWindow } from "./recovery-window";
+import type { RecoveryWindow, ReplayedOffsets } from "./recovery-window";
 import { engineSocketId, requestQuery } from "../socketio-shim";
 
 /** What the io-node remembers of a namespace the client joined, to rejoin it on another app-node. */
@@ -17,6 +17,8 @@ export interface JoinedNamespace {
   rooms?: Membership;
   /** Open from a CONNECT asking to recover a session until the app-node's reply (see `recovery-window.ts`). */
   recovery?: RecoveryWindow;
+  /** After a restore: the missed packets' offsets, whose live copies are not written again. */
+  replayed?: ReplayedOffsets;
 }
 
 /**

@@ -27,8 +27,28 @@ export interface RecoveryWindow {
   readonly pid: string;
   /** The greatest offset the client has been sent: its own, then those of the missed packets. */
   upTo: string;
+  /** The offsets of the missed packets the app-node wrote before its reply. */
+  readonly replayed: string[];
   readonly kept: KeptBroadcast[];
 }
+
+/**
+ * The offsets a restored session was sent as missed packets, watched for a while after the reply:
+ * a broadcast logged before the app-node's read whose live frame is still on its way (it comes on
+ * the broadcasting app-node's link, after the reply) is one the client already has.
+ */
+export interface ReplayedOffsets {
+  readonly offsets: Set<string>;
+  /** Date.now() after which a late live copy is no longer looked for. */
+  readonly until: number;
+}
+
+/**
+ * How long after a restored session's reply live copies of its missed packets are dropped. A
+ * broadcast's frame leaves its app-node right after its offset is known, so it is late by a relay
+ * delay at most; after this the watch costs a duplicate at worst, never a loss.
+ */
+const REPLAY_WATCH_MS = 10_000;
 
 /** What the windows read of the connection they are opened for. */
 export interface WindowOwner {
@@ -83,7 +103,7 @@ export class RecoveryWindows<C extends WindowOwner> {
       this.windows.set(nsp, (windows = new Map()));
       this.onEveryRoom(nsp, true);
     }
-    const window: RecoveryWindow = { nsp, pid, upTo: offset, kept: [] };
+    const window: RecoveryWindow = { nsp, pid, upTo: offset, replayed: [], kept: [] };
     windows.set(window, conn);
     debug("session %s restoring in %s from offset %s", pid, nsp, offset);
     return window;
@@ -97,7 +117,9 @@ export class RecoveryWindows<C extends WindowOwner> {
   /** A packet the app-node writes to the socket before its reply: a missed packet moves `upTo`. */
   written(window: RecoveryWindow, packet: string): void {
     const offset = trailingOffset(packet);
-    if (offset && compareOffsets(offset, window.upTo) > 0) window.upTo = offset;
+    if (!offset) return;
+    window.replayed.push(offset);
+    if (compareOffsets(offset, window.upTo) > 0) window.upTo = offset;
   }
 
   /** Keeps a broadcast of `nsp` for every socket of it being restored. */
@@ -119,11 +141,12 @@ export class RecoveryWindows<C extends WindowOwner> {
   /**
    * The app-node answered the CONNECT (`reply` is what it wrote: CONNECT, CONNECT_ERROR or
    * DISCONNECT) and the reply went out: writes what the socket is due of the kept broadcasts.
+   * Returns the offsets of the missed packets of a recovered session, for {@link wasReplayed}.
    */
-  close(conn: C, window: RecoveryWindow, reply: string | undefined): void {
-    if (!this.discard(conn, window)) return;
+  close(conn: C, window: RecoveryWindow, reply: string | undefined): ReplayedOffsets | undefined {
+    if (!this.discard(conn, window)) return undefined;
     const body = reply?.charCodeAt(0) === 48 /* CONNECT */ ? (packetJsonBody(reply) as { pid?: unknown } | undefined) : undefined;
-    if (!body) return;
+    if (!body) return undefined;
     const recovered = body.pid === window.pid;
     const m = conn.membership(window.nsp);
     let written = 0;
@@ -141,6 +164,8 @@ export class RecoveryWindows<C extends WindowOwner> {
       written++;
     }
     debug("session %s %s: %d of %d kept broadcast(s) written", window.pid, recovered ? "recovered" : "not recovered", written, window.kept.length);
+    if (!recovered || window.replayed.length === 0) return undefined;
+    return { offsets: new Set(window.replayed), until: Date.now() + REPLAY_WATCH_MS };
   }
 
   /** Forgets the window without writing anything (the connection closed); false if it was gone. */
@@ -159,6 +184,25 @@ export class RecoveryWindows<C extends WindowOwner> {
   *everyRoomNamespaces(): Generator<string> {
     yield* this.windows.keys();
   }
+}
+
+/**
+ * Whether a live broadcast of offset `offset` is one the restored session was already sent as a
+ * missed packet (then it is not written again); forgets the offsets once matched or past their watch.
+ *
+ * @example
+ * if (offset && joined.replayed && wasReplayed(joined, offset)) return; // the client has it
+ */
+export function wasReplayed(holder: { replayed?: ReplayedOffsets }, offset: string): boolean {
+  const replayed = holder.replayed!;
+  if (Date.now() > replayed.until) {
+    holder.replayed = undefined;
+    return false;
+  }
+  if (!replayed.offsets.delete(offset)) return false;
+  if (replayed.offsets.size === 0) holder.replayed = undefined;
+  debug("a live copy of missed packet %s dropped", offset);
+  return true;
 }
 
 /** Orders two recovery offsets ("<ms>-<seq>", as Redis stream ids). */

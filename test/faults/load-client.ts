@@ -34,6 +34,8 @@ export class LoadClient {
    * legitimately miss a socket that was not in the room yet.
    */
   inRoomSinceTick = 0;
+  /** What the client saw, in order ("<tick>@<offset>", DISC, CONN): a failing figure's explanation. */
+  readonly trail: string[] = [];
   private connections = 0;
   private lastTickAt = 0;
   private timer?: NodeJS.Timeout;
@@ -58,8 +60,9 @@ export class LoadClient {
       avoidFailedFor: 60_000,
     });
     onCleanup(() => closeClient(this.socket), `load client ${key}`);
-    this.socket.on("tick", (n: number) => this.onTick(n));
+    this.socket.on("tick", (n: number, offset?: string) => this.onTick(n, offset));
     this.socket.on("disconnect", () => {
+      this.trail.push("DISC");
       this.disconnects++;
       this.sentAtDisconnect = this.sent;
       this.pendingAtDisconnect = this.sent - this.acked.size;
@@ -68,6 +71,7 @@ export class LoadClient {
   }
 
   private onConnect(): void {
+    this.trail.push(`CONN rec=${this.socket.recovered}`);
     if (this.connections++ > 0) this.reconnects++;
     if (this.socket.recovered) {
       this.recoveries++;
@@ -82,7 +86,8 @@ export class LoadClient {
     });
   }
 
-  private onTick(n: number): void {
+  private onTick(n: number, offset?: string): void {
+    this.trail.push(`${n}@${offset}`);
     const now = Date.now();
     if (this.lastTickAt > 0 && this.timer) this.maxGapMs = Math.max(this.maxGapMs, now - this.lastTickAt);
     this.lastTickAt = now;
