@@ -1,3 +1,4 @@
+import { now } from "../clock";
 import { debug as makeDebug } from "../log";
 import { BroadcastFlag, Payload } from "../protocol/frame";
 import { EVERY_ROOM } from "../protocol/presence";
@@ -39,7 +40,7 @@ export interface RecoveryWindow {
  */
 export interface ReplayedOffsets {
   readonly offsets: Set<string>;
-  /** Date.now() after which a late live copy is no longer looked for. */
+  /** The real clock's time (clock.ts) after which a late live copy is no longer looked for. */
   readonly until: number;
 }
 
@@ -165,7 +166,7 @@ export class RecoveryWindows<C extends WindowOwner> {
     }
     debug("session %s %s: %d of %d kept broadcast(s) written", window.pid, recovered ? "recovered" : "not recovered", written, window.kept.length);
     if (!recovered || window.replayed.length === 0) return undefined;
-    return { offsets: new Set(window.replayed), until: Date.now() + REPLAY_WATCH_MS };
+    return { offsets: new Set(window.replayed), until: now() + REPLAY_WATCH_MS };
   }
 
   /** Forgets the window without writing anything (the connection closed); false if it was gone. */
@@ -195,7 +196,7 @@ export class RecoveryWindows<C extends WindowOwner> {
  */
 export function wasReplayed(holder: { replayed?: ReplayedOffsets }, offset: string): boolean {
   const replayed = holder.replayed!;
-  if (Date.now() > replayed.until) {
+  if (now() > replayed.until) {
     holder.replayed = undefined;
     return false;
   }
