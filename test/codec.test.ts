@@ -57,6 +57,7 @@ const everyFrame: Frame[] = [
   { type: FrameType.EPOCH_CHECK, epoch: 4_294_967_295 },
   { type: FrameType.EPOCH_STATUS, epoch: 7, current: true },
   { type: FrameType.EPOCH_STATUS, epoch: 8, current: false },
+  { type: FrameType.PRESENCE_SEEN, seq: 4294967295 },
   { type: FrameType.ROOMS, connId: "conn-1", nsp: "/chat", sid: "s1", op: RoomOp.JOIN, rooms: ["lobby", "ünï"] },
   { type: FrameType.ROOMS, connId: "conn-1", nsp: "/", sid: "s1", op: RoomOp.LEAVE_ALL, rooms: [] },
   { type: FrameType.BROADCAST, nsp: "/", rooms: [], except: [], flags: 0, data: ['2["news"]'] },

@@ -100,4 +100,37 @@ describe("room presence", () => {
     presence.forget("io-1");
     expect(who(presence, "/", [])).to.deep.equal([]);
   });
+
+  it("announceNow resolves once every live app-node applied the announcement, and without those that went away", async () => {
+    const confirmers = new PresenceAnnouncer(transport, "io-2", () => [], () => ["app-a", "app-b"]);
+    await confirmers.start();
+    onCleanup(() => confirmers.close());
+    const applied: Array<[string, number, boolean]> = [];
+    // app-a's picture: it answers what asks for it, after applying
+    const a = new RoomPresence(transport, (ioNodeId, seq) => {
+      applied.push([ioNodeId, seq, who(a, "/", ["lobby"]).includes("io-2")]);
+      confirmers.seen("app-a", seq);
+    });
+    await a.start();
+    onCleanup(() => a.close());
+    confirmers.changed("/", "lobby", true);
+    let settled: boolean | undefined;
+    const first = confirmers.announceNow(5_000).then((ok) => (settled = ok));
+    await waitFor(() => applied.length === 1, 2_000, "app-a to confirm");
+    expect(applied).to.deep.equal([["io-2", 1, true]]);
+    expect(settled, "app-b has not confirmed").to.equal(undefined);
+    confirmers.forget("app-b");
+    expect(await first).to.equal(true);
+    // an app-node that never answers: false after the wait, and nothing left waiting
+    const silent = new PresenceAnnouncer(transport, "io-3", () => [], () => ["app-silent"]);
+    await silent.start();
+    onCleanup(() => silent.close());
+    silent.changed("/", "r", true);
+    expect(await silent.announceNow(50)).to.equal(false);
+    await waitFor(() => applied.length === 2, 2_000, "app-a to confirm io-3's announcement too");
+    // a plain delta (the changes of a turn, published on their own) asks for nothing
+    confirmers.changed("/", "plain", true);
+    await waitFor(() => who(a, "/", ["plain"]).includes("io-2"), 2_000, "the plain delta applied");
+    expect(applied).to.deep.equal([["io-2", 1, true], ["io-3", 1, true]]);
+  });
 });

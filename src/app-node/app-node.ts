@@ -52,7 +52,10 @@ export class AppNode implements FanOut {
   releaser?: ConnectionRelease;
 
   constructor(readonly cluster: ResolvedClusterOptions) {
-    this.presence = new RoomPresence(cluster.transport);
+    // an announcement that asks for it is answered once applied: the io-node holds a join's confirmation until then
+    this.presence = new RoomPresence(cluster.transport, (ioNodeId, seq) => {
+      if (!this.linksClosed) this.link(ioNodeId).presenceSeen(seq);
+    });
     this.member = new ClusterMember(cluster, {
       role: "app",
       label: "app-node",

@@ -19,6 +19,8 @@ export interface IoLink {
   released(connId: string, released: boolean): void;
   /** Asks the io-node whether its link of epoch `epoch` still carries this node's connections. */
   checkEpoch(epoch: number): void;
+  /** Tells the io-node its room presence announcement `seq` is applied here. */
+  presenceSeen(seq: number): void;
 }
 
 export type BroadcastFrame = Extract<Frame, { type: FrameType.BROADCAST }>;
@@ -53,6 +55,9 @@ export class LocalIoLink implements IoLink {
     this.sink.handleFrame(this.appId, { type: FrameType.RELEASED, connId, released });
   }
   checkEpoch(): void {}
+  presenceSeen(seq: number): void {
+    this.sink.handleFrame(this.appId, { type: FrameType.PRESENCE_SEEN, seq });
+  }
 }
 
 /**
@@ -115,6 +120,10 @@ export class RemoteIoLink implements IoLink {
 
   checkEpoch(epoch: number): void {
     this.out.push({ type: FrameType.EPOCH_CHECK, epoch });
+  }
+
+  presenceSeen(seq: number): void {
+    this.out.push({ type: FrameType.PRESENCE_SEEN, seq });
   }
 
   private piggybackReceipt(): void {

@@ -34,7 +34,11 @@ export class RoomPresence {
   private readonly views = new Map<string, IoView>();
   private unsubscribe?: Unsubscribe;
 
-  constructor(private readonly transport: Transport) {}
+  /** @param onConfirm called with an announcement that asks to be confirmed, once it is applied */
+  constructor(
+    private readonly transport: Transport,
+    private readonly onConfirm?: (ioNodeId: string, seq: number) => void,
+  ) {}
 
   async start(): Promise<void> {
     this.unsubscribe = await this.transport.subscribe(CHANNELS.presence, (payload) => {
@@ -44,6 +48,9 @@ export class RoomPresence {
         return;
       }
       this.onMessage(message);
+      // applied, or the io-node counts as present everywhere until its snapshot: either way a
+      // broadcast from here now reaches what the announcement added
+      if (message.confirm) this.onConfirm?.(message.from, message.seq);
     });
   }
 

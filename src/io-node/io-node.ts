@@ -2,7 +2,7 @@ import { EventEmitter } from "events";
 import { createServer, Server as HttpServer } from "http";
 import { Server as EngineServer, Socket as EioSocket } from "engine.io";
 import { ClusterMember, MemberSample } from "../cluster/cluster-member";
-import type { NodeRegistry } from "../cluster/node-registry";
+import type { NodeRecord, NodeRegistry } from "../cluster/node-registry";
 import { debug as makeDebug, warn } from "../log";
 import { resolveClusterOptions, ResolvedClusterOptions } from "../options";
 import type { Transport } from "../transport/transport";
@@ -97,7 +97,13 @@ export class IoNode extends EventEmitter {
     this.registry = this.member.registry;
     const maxPendingPackets = opts.maxPendingPackets ?? IO_NODE_DEFAULTS.maxPendingPackets;
     this.publicAddress = opts.publicAddress;
-    this.presence = new PresenceAnnouncer(this.cluster.transport, this.id, () => this.presentRooms());
+    this.presence = new PresenceAnnouncer(
+      this.cluster.transport,
+      this.id,
+      () => this.presentRooms(),
+      () => this.registry.alive("app").map((r) => r.id),
+    );
+    this.registry.on("down", (r: NodeRecord) => r.role === "app" && this.presence.forget(r.id));
     this.windows = new RecoveryWindows<HeldConnection>(
       (nsp, present) => this.presence.changed(nsp, EVERY_ROOM, present),
       {
@@ -264,13 +270,15 @@ export class IoNode extends EventEmitter {
    * Frames from app-nodes, through the inbox or (co-located fast path) by a direct call.
    *
    * When a join makes a named room appear on this io-node, the frames after it wait until the
-   * announcement is out: other app-nodes route broadcasts by it, and a client whose join was
+   * announcement is applied by every app-node (see `presence-announcer.ts`): they route broadcasts by it, and a client whose join was
    * confirmed (a write after the join) must get every broadcast to the room sent after that, from
    * any app-node, as with one Socket.IO server or the redis-adapter. Rooms named by a socket's id
    * and rooms already present here cost no wait.
    * @internal
    */
   handleFrame(from: string, frame: Frame): void {
+    // what a hold waits for must not wait behind it
+    if (frame.type === FrameType.PRESENCE_SEEN) return this.presence.seen(from, frame.seq);
     if (this.framesOnHold) {
       this.waitingFrames.push([from, frame]);
       return;

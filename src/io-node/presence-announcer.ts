@@ -2,34 +2,54 @@ import { debug as makeDebug, warn } from "../log";
 import { encodePresence } from "../protocol/presence";
 import { CHANNELS } from "../transport/keys";
 import type { Transport, Unsubscribe } from "../transport/transport";
-import { withTimeout } from "../cluster/with-timeout";
-import { setImmediate } from "../clock";
+import { clearTimeout, setImmediate, setTimeout } from "../clock";
 
 const debug = makeDebug("presence");
+
+/** An {@link PresenceAnnouncer.announceNow} waiting for the app-nodes' PRESENCE_SEEN. */
+interface ConfirmationWait {
+  seq: number;
+  /** The app-nodes that were alive at the announcement and have not confirmed it yet. */
+  missing: Set<string>;
+  done: (confirmed: boolean) => void;
+}
 
 /**
  * Tells the app-nodes which rooms this io-node has members in: the changes of one event-loop turn
  * go out as one numbered announcement, and a snapshot is published whenever an app-node asks.
  *
+ * `announceNow` waits until every live app-node has applied the announcement (each answers it
+ * with a PRESENCE_SEEN frame on its link), not only until Redis took it: Redis hands it to the
+ * subscribers on their own connections, which may be read after a packet the confirmed join
+ * caused reached an app-node on another path (the client tells a friend, the friend's packet
+ * comes through another io-node). Then a broadcast would miss the room.
+ *
  * @example
- * const announcer = new PresenceAnnouncer(transport, ioNodeId, () => index.rooms());
+ * const announcer = new PresenceAnnouncer(transport, ioNodeId, () => index.rooms(), () => registry.alive("app").map((r) => r.id));
  * await announcer.start();
  * announcer.changed("/", "lobby", true);
+ * await announcer.announceNow(1000); // every app-node routes to "lobby" here now
  */
 export class PresenceAnnouncer {
   /** Announcements published so far; the registry carries it, so a lost one is noticed. */
   seq = 0;
   private readonly pending = new Map<string, [string, string, boolean]>();
   private scheduled = false;
-  /** The last publish, so a caller with nothing new to announce can still wait for what is on its way. */
-  private lastPublish: Promise<void> = Promise.resolve();
   private unsubscribe?: Unsubscribe;
   private closed = false;
+  /** app-node id -> the latest announcement it confirmed */
+  private readonly seenBy = new Map<string, number>();
+  private waits: ConfirmationWait[] = [];
 
+  /**
+   * @param currentRooms the rooms present now, for snapshots
+   * @param appNodes the app-nodes alive now: those that must confirm an announcement
+   */
   constructor(
     private readonly transport: Transport,
     private readonly nodeId: string,
     private readonly currentRooms: () => Iterable<[string, string]>,
+    private readonly appNodes: () => string[] = () => [],
   ) {}
 
   async start(): Promise<void> {
@@ -49,20 +69,58 @@ export class PresenceAnnouncer {
   }
 
   /**
-   * Publishes what is pending now; resolves when Redis has taken it (and handed it to every
-   * subscriber) with true, or after `maxWaitMs` when Redis does not answer with false.
+   * Publishes what is pending now (an empty announcement when nothing is, so that what went
+   * before is confirmed too) and resolves with true once every app-node alive now has applied
+   * it, or with false after `maxWaitMs` (Redis or an app-node does not answer).
    */
-  async announceNow(maxWaitMs: number): Promise<boolean> {
-    const published = (this.flush() ?? this.lastPublish).then(() => true);
-    return (await withTimeout(published, maxWaitMs)) === true;
-  }
-
-  private readonly flush = (): Promise<void> | undefined => {
+  announceNow(maxWaitMs: number): Promise<boolean> {
     this.scheduled = false;
-    if (this.pending.size === 0 || this.closed) return undefined;
+    if (this.closed) return Promise.resolve(false);
     const changes = [...this.pending.values()];
     this.pending.clear();
-    return this.publish(encodePresence({ from: this.nodeId, seq: ++this.seq, snapshot: false, changes }));
+    const seq = ++this.seq;
+    const missing = new Set(this.appNodes().filter((id) => (this.seenBy.get(id) ?? 0) < seq));
+    const published = this.publish(encodePresence({ from: this.nodeId, seq, snapshot: false, confirm: true, changes }));
+    return new Promise<boolean>((resolve) => {
+      const wait: ConfirmationWait = {
+        seq,
+        missing,
+        done: (confirmed) => {
+          clearTimeout(timer);
+          this.waits = this.waits.filter((w) => w !== wait);
+          resolve(confirmed);
+        },
+      };
+      const timer = setTimeout(() => wait.done(false), maxWaitMs);
+      timer.unref();
+      this.waits.push(wait);
+      // not published: nobody will confirm it; the app-nodes notice the gap by the counter
+      void published.then((ok) => (ok ? this.settle(wait) : wait.done(false)));
+    });
+  }
+
+  /** An app-node's PRESENCE_SEEN: it applied every announcement up to `seq`. */
+  seen(appId: string, seq: number): void {
+    if (seq > (this.seenBy.get(appId) ?? 0)) this.seenBy.set(appId, seq);
+    for (const wait of [...this.waits]) if (seq >= wait.seq && wait.missing.delete(appId)) this.settle(wait);
+  }
+
+  /** The app-node is gone: nobody waits for it any more. */
+  forget(appId: string): void {
+    this.seenBy.delete(appId);
+    for (const wait of [...this.waits]) if (wait.missing.delete(appId)) this.settle(wait);
+  }
+
+  private settle(wait: ConfirmationWait): void {
+    if (wait.missing.size === 0) wait.done(true);
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    if (this.pending.size === 0 || this.closed) return;
+    const changes = [...this.pending.values()];
+    this.pending.clear();
+    void this.publish(encodePresence({ from: this.nodeId, seq: ++this.seq, snapshot: false, changes }));
   };
 
   private publishSnapshot(): void {
@@ -74,15 +132,20 @@ export class PresenceAnnouncer {
     this.publish(encodePresence({ from: this.nodeId, seq: this.seq, snapshot: true, changes }));
   }
 
-  private publish(payload: Buffer): Promise<void> {
-    return (this.lastPublish = this.transport.publish(CHANNELS.presence, payload).catch((err: Error) => {
-      // the app-nodes notice the gap through the counter in the registry and ask for a snapshot
-      warn("presence-publish", `io-node ${this.nodeId}: room presence not published: ${err.message}`);
-    }));
+  /** Resolves with false when Redis refused it: the app-nodes notice the gap through the counter in the registry and ask for a snapshot. */
+  private publish(payload: Buffer): Promise<boolean> {
+    return this.transport.publish(CHANNELS.presence, payload).then(
+      () => true,
+      (err: Error) => {
+        warn("presence-publish", `io-node ${this.nodeId}: room presence not published: ${err.message}`);
+        return false;
+      },
+    );
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const wait of [...this.waits]) wait.done(false);
     await this.unsubscribe?.().catch(() => undefined);
   }
 }

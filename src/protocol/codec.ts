@@ -16,6 +16,7 @@ const FLAG_VOLATILE = 4;
  *           UPGRADE str8 transport, u8 done · WRITE u8 flags, bytes32 · DISCONNECT u8 discard · REVOKE (none) · RECEIPT u32 epoch, u32 seq
  *           CLIENT_INFO str32(json object) · RELEASE (none) · RELEASED u8 released
  *           EPOCH_CHECK (empty connId) u32 epoch · EPOCH_STATUS (empty connId) u32 epoch, u8 current
+ *           PRESENCE_SEEN (empty connId) u32 seq
  *           ROOMS str32 nsp, str32 sid, u8 op, list rooms
  *           BROADCAST (empty connId) str32 nsp, list rooms, list except, u8 flags, str8 offset ("": none),
  *                     u32 count, payloads
@@ -95,6 +96,9 @@ function writeFrame(w: Writer, frame: Frame): void {
       w.u32(frame.epoch);
       w.u8(frame.current ? 1 : 0);
       break;
+    case FrameType.PRESENCE_SEEN:
+      w.u32(frame.seq);
+      break;
     case FrameType.ROOMS:
       w.str32(frame.nsp);
       w.str32(frame.sid);
@@ -158,6 +162,8 @@ function readFrame(r: Reader): Frame {
       return { type, epoch: r.u32() };
     case FrameType.EPOCH_STATUS:
       return { type, epoch: r.u32(), current: r.u8() === 1 };
+    case FrameType.PRESENCE_SEEN:
+      return { type, seq: r.u32() };
     case FrameType.ROOMS: {
       const nsp = r.str32();
       const sid = r.str32();

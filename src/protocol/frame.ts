@@ -63,6 +63,12 @@ export enum FrameType {
    * the connections of that epoch, whose batches the app-node must drop unhandled.
    */
   EPOCH_STATUS = 15,
+  /**
+   * app → io: this app-node applied the io-node's room presence announcement `seq` (one that asked
+   * for it). The io-node holds a join's confirmation until every live app-node said so: each then
+   * routes broadcasts to the room by the new picture (see `io-node/presence-announcer.ts`).
+   */
+  PRESENCE_SEEN = 16,
 }
 
 /** What a {@link FrameType.ROOMS} frame does to the socket's rooms. */
@@ -133,6 +139,7 @@ export type Frame =
   | { type: FrameType.RELEASED; connId: string; released: boolean }
   | { type: FrameType.EPOCH_CHECK; epoch: number }
   | { type: FrameType.EPOCH_STATUS; epoch: number; current: boolean }
+  | { type: FrameType.PRESENCE_SEEN; seq: number }
   | { type: FrameType.CLIENT_INFO; connId: string; info: Record<string, unknown> }
   | { type: FrameType.ROOMS; connId: string; nsp: string; sid: string; op: RoomOp; rooms: string[] }
   | {

@@ -66,6 +66,8 @@ function describeFrame(frame: Frame): string {
     case FrameType.EPOCH_CHECK:
     case FrameType.EPOCH_STATUS:
       return `${name} ${frame.epoch}`;
+    case FrameType.PRESENCE_SEEN:
+      return `${name} ${frame.seq}`;
     default:
       return `${name} ${frame.connId}`;
   }

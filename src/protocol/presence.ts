@@ -24,6 +24,12 @@ export interface PresenceMessage {
   seq: number;
   /** A snapshot lists every room present on the io-node; whatever is not listed is absent. */
   snapshot: boolean;
+  /**
+   * A delta whose sender waits until every app-node applied it (they answer with a PRESENCE_SEEN
+   * frame): it holds a join's confirmation meanwhile. Carried as 2 in the snapshot slot, so a
+   * node that does not know it reads a plain delta.
+   */
+  confirm?: boolean;
   /** [namespace, room, present] */
   changes: Array<[string, string, boolean]>;
 }
@@ -31,7 +37,7 @@ export interface PresenceMessage {
 export function encodePresence(m: PresenceMessage): Buffer {
   const flat: Array<string | number> = [];
   for (const [nsp, room, present] of m.changes) flat.push(nsp, room, present ? 1 : 0);
-  return msgpack.encode([m.from, m.seq, m.snapshot ? 1 : 0, flat]);
+  return msgpack.encode([m.from, m.seq, m.snapshot ? 1 : m.confirm ? 2 : 0, flat]);
 }
 
 /** Decodes an announcement; undefined for anything malformed (anyone can publish on Redis). */
@@ -52,5 +58,5 @@ export function decodePresence(payload: Buffer): PresenceMessage | undefined {
     if (typeof nsp !== "string" || typeof room !== "string") return undefined;
     changes.push([nsp, room, flat[i + 2] === 1]);
   }
-  return { from, seq: seq as number, snapshot: snapshot === 1, changes };
+  return { from, seq: seq as number, snapshot: snapshot === 1, confirm: snapshot === 2, changes };
 }
