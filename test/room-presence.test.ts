@@ -121,16 +121,20 @@ describe("room presence", () => {
     expect(settled, "app-b has not confirmed").to.equal(undefined);
     confirmers.forget("app-b");
     expect(await first).to.equal(true);
+    // the app-node whose join made the room appear need not confirm it
+    confirmers.changed("/", "own", true);
+    expect(await confirmers.announceNow(5_000, "app-b")).to.equal(true);
+    expect(applied.map(([io, seq]) => `${io}#${seq}`)).to.deep.equal(["io-2#1", "io-2#2"]);
     // an app-node that never answers: false after the wait, and nothing left waiting
     const silent = new PresenceAnnouncer(transport, "io-3", () => [], () => ["app-silent"]);
     await silent.start();
     onCleanup(() => silent.close());
     silent.changed("/", "r", true);
     expect(await silent.announceNow(50)).to.equal(false);
-    await waitFor(() => applied.length === 2, 2_000, "app-a to confirm io-3's announcement too");
+    await waitFor(() => applied.length === 3, 2_000, "app-a to confirm io-3's announcement too");
     // a plain delta (the changes of a turn, published on their own) asks for nothing
     confirmers.changed("/", "plain", true);
     await waitFor(() => who(a, "/", ["plain"]).includes("io-2"), 2_000, "the plain delta applied");
-    expect(applied).to.deep.equal([["io-2", 1, true], ["io-3", 1, true]]);
+    expect(applied).to.deep.equal([["io-2", 1, true], ["io-2", 2, true], ["io-3", 1, true]]);
   });
 });

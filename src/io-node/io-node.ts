@@ -287,7 +287,7 @@ export class IoNode extends EventEmitter {
     if (!this.roomAppeared) return;
     this.roomAppeared = false;
     this.framesOnHold = true;
-    void this.presence.announceNow(PRESENCE_WAIT_MS).then((published) => {
+    void this.presence.announceNow(PRESENCE_WAIT_MS, from).then((published) => {
       if (!published) debug("room presence not confirmed within %d ms; frames go on", PRESENCE_WAIT_MS);
       this.framesOnHold = false;
       while (!this.framesOnHold && this.waitingFrames.length > 0) {

@@ -72,14 +72,18 @@ export class PresenceAnnouncer {
    * Publishes what is pending now (an empty announcement when nothing is, so that what went
    * before is confirmed too) and resolves with true once every app-node alive now has applied
    * it, or with false after `maxWaitMs` (Redis or an app-node does not answer).
+   *
+   * @param exempt an app-node that need not confirm: the one whose join made the room appear
+   *   routes its own broadcasts to its sockets' io-nodes without the picture (`local-rooms.ts`),
+   *   so with a single app-node a join waits for Redis only
    */
-  announceNow(maxWaitMs: number): Promise<boolean> {
+  announceNow(maxWaitMs: number, exempt?: string): Promise<boolean> {
     this.scheduled = false;
     if (this.closed) return Promise.resolve(false);
     const changes = [...this.pending.values()];
     this.pending.clear();
     const seq = ++this.seq;
-    const missing = new Set(this.appNodes().filter((id) => (this.seenBy.get(id) ?? 0) < seq));
+    const missing = new Set(this.appNodes().filter((id) => id !== exempt && (this.seenBy.get(id) ?? 0) < seq));
     const published = this.publish(encodePresence({ from: this.nodeId, seq, snapshot: false, confirm: true, changes }));
     return new Promise<boolean>((resolve) => {
       const wait: ConfirmationWait = {
