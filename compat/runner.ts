@@ -86,7 +86,8 @@ export async function runScenario(scenario: Scenario, target: Target): Promise<R
 /** Runs a scenario on the reference and on each target at once, and judges each target against it. */
 export async function judgeScenario(scenario: Scenario, targets: Target[]): Promise<Outcome[]> {
   // each run has its own servers, clients and prefix, and mostly waits on the network: side by
-  // side they take the time of the slowest, not the sum (the suite must stay within minutes)
+  // side they take the time of the slowest, not the sum (the suite must stay within minutes).
+  // An uncaught exception then fails all of them: it cannot tell whose it was
   const [ref, ...results] = await Promise.all([reference, ...targets].map((t) => runScenario(scenario, t)));
   if (ref.error) {
     // a scenario that fails on plain Socket.IO is a broken scenario, not a finding
