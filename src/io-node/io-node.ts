@@ -277,10 +277,10 @@ export class IoNode extends EventEmitter {
    * @internal
    */
   handleFrame(from: string, frame: Frame): void {
-    // what a hold waits for must not wait behind it
-    if (frame.type === FrameType.PRESENCE_SEEN) return this.presence.seen(from, frame.seq);
     if (this.framesOnHold) {
-      this.waitingFrames.push([from, frame]);
+      // what the hold waits for must not wait behind it
+      if (frame.type === FrameType.PRESENCE_SEEN) this.presence.seen(from, frame.seq);
+      else this.waitingFrames.push([from, frame]);
       return;
     }
     this.applyFrame(from, frame);
@@ -320,6 +320,8 @@ export class IoNode extends EventEmitter {
       }
       case FrameType.EPOCH_CHECK:
         return this.ownership.onEpochCheck(from, frame.epoch);
+      case FrameType.PRESENCE_SEEN:
+        return this.presence.seen(from, frame.seq);
       case FrameType.BROADCAST:
         return this.writes.onBroadcast(from, frame.nsp, frame.rooms, frame.except, frame.flags, frame.offset, frame.data);
       default:

@@ -2,7 +2,8 @@ import { debug as makeDebug, warn } from "../log";
 import { encodePresence } from "../protocol/presence";
 import { CHANNELS } from "../transport/keys";
 import type { Transport, Unsubscribe } from "../transport/transport";
-import { clearTimeout, setImmediate, setTimeout } from "../clock";
+import { withTimeout } from "../cluster/with-timeout";
+import { setImmediate } from "../clock";
 
 const debug = makeDebug("presence");
 
@@ -37,8 +38,6 @@ export class PresenceAnnouncer {
   private scheduled = false;
   private unsubscribe?: Unsubscribe;
   private closed = false;
-  /** app-node id -> the latest announcement it confirmed */
-  private readonly seenBy = new Map<string, number>();
   private waits: ConfirmationWait[] = [];
 
   /**
@@ -77,42 +76,31 @@ export class PresenceAnnouncer {
    *   routes its own broadcasts to its sockets' io-nodes without the picture (`local-rooms.ts`),
    *   so with a single app-node a join waits for Redis only
    */
-  announceNow(maxWaitMs: number, exempt?: string): Promise<boolean> {
-    this.scheduled = false;
-    if (this.closed) return Promise.resolve(false);
-    const changes = [...this.pending.values()];
-    this.pending.clear();
-    const seq = ++this.seq;
-    const missing = new Set(this.appNodes().filter((id) => id !== exempt && (this.seenBy.get(id) ?? 0) < seq));
-    const published = this.publish(encodePresence({ from: this.nodeId, seq, snapshot: false, confirm: true, changes }));
-    return new Promise<boolean>((resolve) => {
-      const wait: ConfirmationWait = {
-        seq,
-        missing,
-        done: (confirmed) => {
-          clearTimeout(timer);
-          this.waits = this.waits.filter((w) => w !== wait);
-          resolve(confirmed);
-        },
-      };
-      const timer = setTimeout(() => wait.done(false), maxWaitMs);
-      timer.unref();
-      this.waits.push(wait);
-      // not published: nobody will confirm it; the app-nodes notice the gap by the counter
-      void published.then((ok) => (ok ? this.settle(wait) : wait.done(false)));
-    });
+  async announceNow(maxWaitMs: number, exempt?: string): Promise<boolean> {
+    if (this.closed) return false;
+    const missing = new Set(this.appNodes().filter((id) => id !== exempt));
+    const { seq, published } = this.publishPending(true);
+    let done!: (confirmed: boolean) => void;
+    const confirmed = new Promise<boolean>((resolve) => (done = resolve));
+    const wait: ConfirmationWait = { seq, missing, done };
+    this.waits.push(wait);
+    // not published: nobody will confirm it; the app-nodes notice the gap by the counter
+    void published.then((ok) => (ok ? this.settle(wait) : done(false)));
+    try {
+      return (await withTimeout(confirmed, maxWaitMs)) === true;
+    } finally {
+      this.waits = this.waits.filter((w) => w !== wait);
+    }
   }
 
   /** An app-node's PRESENCE_SEEN: it applied every announcement up to `seq`. */
   seen(appId: string, seq: number): void {
-    if (seq > (this.seenBy.get(appId) ?? 0)) this.seenBy.set(appId, seq);
-    for (const wait of [...this.waits]) if (seq >= wait.seq && wait.missing.delete(appId)) this.settle(wait);
+    for (const wait of this.waits) if (seq >= wait.seq && wait.missing.delete(appId)) this.settle(wait);
   }
 
   /** The app-node is gone: nobody waits for it any more. */
   forget(appId: string): void {
-    this.seenBy.delete(appId);
-    for (const wait of [...this.waits]) if (wait.missing.delete(appId)) this.settle(wait);
+    for (const wait of this.waits) if (wait.missing.delete(appId)) this.settle(wait);
   }
 
   private settle(wait: ConfirmationWait): void {
@@ -121,11 +109,16 @@ export class PresenceAnnouncer {
 
   private readonly flush = (): void => {
     this.scheduled = false;
-    if (this.pending.size === 0 || this.closed) return;
+    if (this.pending.size > 0 && !this.closed) void this.publishPending(false).published;
+  };
+
+  /** Publishes the pending changes as the next announcement (`confirm`: asking the app-nodes to answer it). */
+  private publishPending(confirm: boolean): { seq: number; published: Promise<boolean> } {
     const changes = [...this.pending.values()];
     this.pending.clear();
-    void this.publish(encodePresence({ from: this.nodeId, seq: ++this.seq, snapshot: false, changes }));
-  };
+    const seq = ++this.seq;
+    return { seq, published: this.publish(encodePresence({ from: this.nodeId, seq, snapshot: false, confirm, changes })) };
+  }
 
   private publishSnapshot(): void {
     // what is pending goes first, so the snapshot is current at the counter it names
@@ -149,7 +142,7 @@ export class PresenceAnnouncer {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const wait of [...this.waits]) wait.done(false);
+    for (const wait of this.waits) wait.done(false);
     await this.unsubscribe?.().catch(() => undefined);
   }
 }

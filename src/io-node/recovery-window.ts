@@ -29,7 +29,7 @@ export interface RecoveryWindow {
   /** The greatest offset the client has been sent: its own, then those of the missed packets. */
   upTo: string;
   /** The offsets of the missed packets the app-node wrote before its reply. */
-  readonly replayed: string[];
+  readonly replayed: Set<string>;
   readonly kept: KeptBroadcast[];
 }
 
@@ -104,7 +104,7 @@ export class RecoveryWindows<C extends WindowOwner> {
       this.windows.set(nsp, (windows = new Map()));
       this.onEveryRoom(nsp, true);
     }
-    const window: RecoveryWindow = { nsp, pid, upTo: offset, replayed: [], kept: [] };
+    const window: RecoveryWindow = { nsp, pid, upTo: offset, replayed: new Set(), kept: [] };
     windows.set(window, conn);
     debug("session %s restoring in %s from offset %s", pid, nsp, offset);
     return window;
@@ -119,7 +119,7 @@ export class RecoveryWindows<C extends WindowOwner> {
   written(window: RecoveryWindow, packet: string): void {
     const offset = trailingOffset(packet);
     if (!offset) return;
-    window.replayed.push(offset);
+    window.replayed.add(offset);
     if (compareOffsets(offset, window.upTo) > 0) window.upTo = offset;
   }
 
@@ -165,8 +165,8 @@ export class RecoveryWindows<C extends WindowOwner> {
       written++;
     }
     debug("session %s %s: %d of %d kept broadcast(s) written", window.pid, recovered ? "recovered" : "not recovered", written, window.kept.length);
-    if (!recovered || window.replayed.length === 0) return undefined;
-    return { offsets: new Set(window.replayed), until: now() + REPLAY_WATCH_MS };
+    if (!recovered || window.replayed.size === 0) return undefined;
+    return { offsets: window.replayed, until: now() + REPLAY_WATCH_MS };
   }
 
   /** Forgets the window without writing anything (the connection closed); false if it was gone. */
