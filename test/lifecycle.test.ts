@@ -90,10 +90,13 @@ describe("node lifecycle", function () {
       if ((await whoami(candidate)).app !== before.app) other = candidate;
     }
     expect(other, "a client owned by the surviving app-node").to.exist;
-    // the owner snapshots the session every heartbeat interval: recovery needs the snapshot in Redis
+    // the owner snapshots the session every heartbeat interval: recovery needs a snapshot in Redis
+    // taken after the "set" (one from before it has the room but no data; msgpack keeps the
+    // string's bytes as they are)
     const { _pid: pid } = client as unknown as { _pid: string };
     const redis = redisClient();
-    await waitFor(() => redis.exists(new RedisKeys(p).scope(sessionKey(pid))), { timeout: 5_000, what: "the session snapshot" });
+    const key = new RedisKeys(p).scope(sessionKey(pid));
+    await waitFor(async () => (await redis.getBuffer(key))?.includes("ada") === true, { timeout: 5_000, what: "a session snapshot with the data" });
     const received: unknown[] = [];
     client.on("room-message", (m) => received.push(m));
     let reconnects = 0;
